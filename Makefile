@@ -1,0 +1,55 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+# Everything else here is what those two need.
+
+PYTHON ?= $(shell command -v python3.13 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+# Tests run on PostgreSQL and Redis on localhost unless told otherwise.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hashtag_commons)
+TEST_REDIS_URL    ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+
+.PHONY: run test lint format install install-dev worker serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files keep re-installs to the times the pinned requirements change.
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $(VENV)/.base-installed $@
+
+install: $(VENV)/.base-installed
+install-dev: $(VENV)/.dev-installed
+
+# The site with demo data on the embedded default: SQLite and a Celery worker
+# (with embedded beat) on kombu's filesystem transport, so no server is needed.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving Hashtag Commons at http://127.0.0.1:$(PORT)/ (Ctrl-C stops the site and its worker)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A community worker --beat --pool=solo --loglevel=INFO & \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install-dev lint
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

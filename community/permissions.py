@@ -1,0 +1,31 @@
+"""Object permissions: the one place that decides who may act on a community."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from .models import Community, Membership
+
+
+def _membership(request: HttpRequest, community: Community) -> Membership | None:
+    if not request.user.is_authenticated:
+        return None
+    return Membership.objects.filter(community=community, member=request.user).first()
+
+
+def get_community_for_organiser(request: HttpRequest, slug: str) -> Community:
+    """The community, if the requesting user organises it; 404 or 403 otherwise."""
+    community = get_object_or_404(Community, slug=slug)
+    membership = _membership(request, community)
+    if membership is None or not membership.is_organiser:
+        raise PermissionDenied("Only this community's organisers can do that.")
+    return community
+
+
+def get_community_for_moderator(request: HttpRequest, slug: str) -> Community:
+    """The community, if the requesting user organises or moderates it."""
+    community = get_object_or_404(Community, slug=slug)
+    membership = _membership(request, community)
+    if membership is None or not membership.can_moderate:
+        raise PermissionDenied("Only this community's organisers and moderators can do that.")
+    return community

@@ -1,0 +1,136 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from members.models import User
+from members.selectors import user_is_verified
+
+from . import selectors, services
+from .forms import CommunityForm, RoleForm
+from .health import check_health
+from .models import Community
+from .permissions import get_community_for_organiser
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    communities = selectors.community_list()[:12]
+    return render(request, "community/home.html", {"communities": communities})
+
+
+def community_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "")
+    communities = selectors.community_list(search=search)
+    return render(request, "community/list.html", {"communities": communities, "q": search})
+
+
+def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_object_or_404(Community, slug=slug)
+    context = {
+        "community": community,
+        "organisers": selectors.community_organisers(community=community),
+        "member_count": community.memberships.count(),
+        "membership": selectors.membership_for(community=community, user=request.user),
+    }
+    return render(request, "community/detail.html", context)
+
+
+def community_members(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_object_or_404(Community, slug=slug)
+    membership = selectors.membership_for(community=community, user=request.user)
+    context = {
+        "community": community,
+        "memberships": selectors.community_members(community=community),
+        "is_organiser": membership is not None and membership.is_organiser,
+        "role_form": RoleForm(),
+    }
+    return render(request, "community/members.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def community_create(request: HttpRequest) -> HttpResponse:
+    verified = user_is_verified(user=request.user)
+    form = CommunityForm(request.POST or None)
+    if request.method == "POST" and verified and form.is_valid():
+        community = services.community_create(creator=request.user, data=form.cleaned_data)
+        messages.success(request, f"#{community.hashtag} is yours to organise.")
+        return redirect(community)
+    context = {"form": form, "verified": verified}
+    return render(request, "community/form.html", context, status=_status(form, request))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_community_for_organiser(request, slug)
+    form = CommunityForm(request.POST or None, instance=community)
+    if request.method == "POST" and form.is_valid():
+        services.community_update(community=community, data=form.cleaned_data)
+        messages.success(request, "Community saved.")
+        return redirect(community)
+    context = {"form": form, "community": community, "verified": True}
+    return render(request, "community/form.html", context, status=_status(form, request))
+
+
+@login_required
+@require_POST
+def community_join(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_object_or_404(Community, slug=slug)
+    try:
+        _, created = services.membership_join(community=community, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(community)
+    if created:
+        messages.success(request, f"Welcome to #{community.hashtag}!")
+    else:
+        messages.info(request, f"You are already a member of {community.name}.")
+    return redirect(community)
+
+
+@login_required
+@require_POST
+def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_object_or_404(Community, slug=slug)
+    try:
+        services.membership_leave(community=community, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"You have left {community.name}.")
+    return redirect(community)
+
+
+@login_required
+@require_POST
+def membership_role(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    community = get_community_for_organiser(request, slug)
+    member = get_object_or_404(User, username=username)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Unknown role.", status=400)
+    try:
+        services.membership_set_role(
+            community=community, member=member, role=form.cleaned_data["role"]
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"{member.public_name} is now {form.cleaned_data['role']}.")
+    return redirect("communities:members", slug=community.slug)
+
+
+def _status(form: CommunityForm, request: HttpRequest) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = check_health(connection)
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -1,0 +1,17 @@
+from allauth.account.models import EmailAddress
+from django.db.models import QuerySet
+
+from .models import User
+
+
+def user_is_verified(*, user: User) -> bool:
+    """A member is verified by a confirmed email address or by logging in with X."""
+    if not user.is_authenticated:
+        return False
+    if user.has_verified_x:
+        return True
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def member_list_public() -> QuerySet[User]:
+    return User.objects.filter(is_active=True).order_by("display_name", "username")

@@ -1,0 +1,43 @@
+from django.db import transaction
+from django.utils import timezone
+
+from .models import User
+
+PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
+
+
+def member_update_profile(*, user: User, data: dict[str, str]) -> User:
+    """Save the editable profile fields (already validated by ProfileForm)."""
+    for field in PROFILE_FIELDS:
+        setattr(user, field, data[field])
+    user.mastodon_handle = user.mastodon_handle.lstrip("@")
+    user.bluesky_handle = user.bluesky_handle.lstrip("@").lower()
+    user.full_clean(exclude=["password", "username"])
+    user.save(update_fields=list(PROFILE_FIELDS))
+    return user
+
+
+@transaction.atomic
+def member_link_x_account(
+    *, user: User, x_user_id: str, handle: str, name: str = "", avatar_url: str = ""
+) -> User:
+    """Mark the member's X handle as verified: X itself told us who they are.
+
+    Another member who had claimed the same X account loses it: X's word is final.
+    """
+    User.objects.filter(x_user_id=x_user_id).exclude(pk=user.pk).update(
+        x_user_id="", x_handle="", x_verified_at=None
+    )
+    user.x_user_id = x_user_id
+    user.x_handle = handle
+    user.x_verified_at = timezone.now()
+    fields = ["x_user_id", "x_handle", "x_verified_at"]
+    if name and not user.display_name:
+        user.display_name = name[:80]
+        fields.append("display_name")
+    if avatar_url and not user.avatar_url:
+        user.avatar_url = avatar_url
+        fields.append("avatar_url")
+    if user.pk:
+        user.save(update_fields=fields)
+    return user

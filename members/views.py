@@ -1,0 +1,31 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from community.selectors import community_list_for_member
+
+from .forms import ProfileForm
+from .models import User
+from .services import member_update_profile
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(User, username=username, is_active=True)
+    return render(
+        request,
+        "members/profile.html",
+        {"member": member, "memberships": community_list_for_member(member=member)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        member_update_profile(user=request.user, data=form.cleaned_data)
+        messages.success(request, "Your profile is saved.")
+        return redirect(request.user.get_absolute_url())
+    return render(request, "members/profile_edit.html", {"form": form})

@@ -1,0 +1,67 @@
+"""Every organiser URL refuses everyone but the community's organisers."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from community.models import Community, Membership
+from community.services import community_create
+from members.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _organiser_requests(community: Community, target: User) -> list[tuple[str, str, dict]]:
+    slug = community.slug
+    return [
+        ("get", reverse("communities:edit", kwargs={"slug": slug}), {}),
+        ("post", reverse("communities:edit", kwargs={"slug": slug}), {"name": "Hijacked"}),
+        (
+            "post",
+            reverse("communities:role", kwargs={"slug": slug, "username": target.username}),
+            {"role": "organiser"},
+        ),
+    ]
+
+
+@pytest.mark.parametrize("persona", ["member", "moderator", "outsider"])
+def test_it_forbids_non_organisers_every_organiser_url(
+    request: pytest.FixtureRequest, persona: str, community: Community, member_user: User
+) -> None:
+    client: Client = request.getfixturevalue(persona)
+
+    for method, url, data in _organiser_requests(community, member_user):
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 403, (method, url)
+
+    community.refresh_from_db()
+    assert community.name == "Knowledge Managers"
+    assert Membership.objects.get(member=member_user).role == Membership.Role.MEMBER
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(
+    anonymous: Client, community: Community, member_user: User
+) -> None:
+    for method, url, data in _organiser_requests(community, member_user):
+        response = getattr(anonymous, method)(url, data)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_it_does_not_let_an_organiser_of_another_community_edit_this_one(
+    make_user, community: Community, community_data: dict[str, str]
+) -> None:
+    other = make_user("otto")
+    community_create(creator=other, data={**community_data, "hashtag": "OtherChat"})
+    client = Client()
+    client.force_login(other)
+
+    response = client.get(reverse("communities:edit", kwargs={"slug": community.slug}))
+
+    assert response.status_code == 403
+
+
+def test_it_answers_404_for_a_community_that_does_not_exist(organiser: Client) -> None:
+    response = organiser.get(reverse("communities:edit", kwargs={"slug": "nope"}))
+
+    assert response.status_code == 404
