@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import views
+from .views import public
 
 app_name = "chats"
 urlpatterns = [
-    path("schedule/", views.schedule, name="schedule"),
-    path("search/", views.search, name="search"),
+    path("schedule/", public.schedule, name="schedule"),
+    path("search/", public.search, name="search"),
 ]

@@ -5,6 +5,7 @@ filesystem Celery broker). Production sets DEBUG=false, SECRET_KEY,
 ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; see .env.example.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -154,6 +155,12 @@ SOCIALACCOUNT_PROVIDERS = {
 # Ingestion (used by the archive).
 X_BEARER_TOKEN = env.str("X_BEARER_TOKEN", default="")
 X_API_BASE_URL = env.str("X_API_BASE_URL", default="https://api.x.com")
+
+# --- Chats ------------------------------------------------------------------
+# Series occurrences are generated this many weeks ahead.
+CHAT_GENERATION_WEEKS = env.int("CHAT_GENERATION_WEEKS", default=8)
+# The longest pre-/post-window a chat may have; bounds the overlap look-up.
+CHAT_MAX_WINDOW = timedelta(hours=env.int("CHAT_MAX_WINDOW_HOURS", default=2))
 
 # --- Email ------------------------------------------------------------------
 _EMAIL_OPTION_NAMES = {

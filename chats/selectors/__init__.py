@@ -1,0 +1,1 @@
+"""Reads for the chats app, one module per concern."""

@@ -1,0 +1,1 @@
+"""Writes for the chats app, one module per concern."""
