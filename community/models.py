@@ -20,6 +20,15 @@ class Community(models.Model):
     rules_html = models.TextField(blank=True, editable=False)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     website = models.URLField(blank=True)
+    # Archive pulls: how often a live chat is polled, how often the hashtag is
+    # swept between chats (0 turns the sweep off), and the daily read budget.
+    poll_interval_seconds = models.PositiveIntegerField(default=60)
+    stream_sweep_minutes = models.PositiveIntegerField(
+        default=15, help_text="0 stops archiving the hashtag between chats."
+    )
+    daily_read_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Posts read per UTC day; empty: the site default."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -162,6 +162,20 @@ CHAT_GENERATION_WEEKS = env.int("CHAT_GENERATION_WEEKS", default=8)
 # The longest pre-/post-window a chat may have; bounds the overlap look-up.
 CHAT_MAX_WINDOW = timedelta(hours=env.int("CHAT_MAX_WINDOW_HOURS", default=2))
 
+# --- Archive ----------------------------------------------------------------
+# Posts read per community per UTC day unless the community sets its own cap.
+ARCHIVE_DAILY_READ_CAP = env.int("ARCHIVE_DAILY_READ_CAP", default=20000)
+# Estimated price of one post read, in US dollars, for the organisers' cost view.
+ARCHIVE_PRICE_PER_READ = env.float("ARCHIVE_PRICE_PER_READ", default=0.005)
+# How far back a community's first between-chat sweep looks.
+ARCHIVE_STREAM_BACKFILL = timedelta(hours=env.int("ARCHIVE_STREAM_BACKFILL_HOURS", default=24))
+
+# X finalises edits 30 minutes after posting: sweep each chat once after that.
+ARCHIVE_FINAL_SWEEP_DELAY = timedelta(minutes=env.int("ARCHIVE_FINAL_SWEEP_MINUTES", default=35))
+# A pull lock outlives the task's hard time limit, so a killed worker frees it.
+ARCHIVE_PULL_TIME_LIMIT = env.int("ARCHIVE_PULL_TIME_LIMIT", default=300)
+ARCHIVE_PULL_LOCK_SECONDS = env.int("ARCHIVE_PULL_LOCK_SECONDS", default=330)
+
 # --- Email ------------------------------------------------------------------
 _EMAIL_OPTION_NAMES = {
     "EMAIL_HOST": "host",
@@ -205,11 +219,32 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
     }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Unacknowledged tasks return to the queue after this long: longer than any pull.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+    }
+# At-least-once delivery: a task is acknowledged only when done, a worker that
+# dies hands its task back, and each worker process holds one task at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 540
+CELERY_TASK_TIME_LIMIT = 600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-pulls": {"task": "chats.tasks.ingest.dispatch_pulls", "schedule": 30.0},
+    "generate-occurrences": {
+        "task": "chats.tasks.schedule.generate_all_occurrences",
+        "schedule": 3600.0,
+    },
+    "send-due-reminders": {"task": "chats.tasks.reminders.send_due_reminders", "schedule": 60.0},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Internationalisation ----------------------------------------------------

@@ -1,5 +1,6 @@
 """The chats app's models: the schedule now, the archive beside it later."""
 
+from .archive import Account, Network, Post, PostPlacement, ReadUsage, SourceHealth, SyncCursor
 from .schedule import (
     Chat,
     ChatHost,
@@ -13,13 +14,20 @@ from .schedule import (
 )
 
 __all__ = [
+    "Account",
     "Chat",
     "ChatHost",
     "ChatSeries",
     "HostOffer",
+    "Network",
+    "Post",
+    "PostPlacement",
     "Question",
+    "ReadUsage",
     "ReminderDelivery",
     "ReminderSubscription",
+    "SourceHealth",
+    "SyncCursor",
     "TopicSuggestion",
     "TopicVote",
 ]

@@ -84,6 +84,8 @@ class Chat(models.Model):
         default=False, help_text="Keep the questions hidden from the public until the chat starts."
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Claimed (by a conditional update) when the post-chat sweep is enqueued.
+    final_sweep_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

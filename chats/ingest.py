@@ -1,0 +1,311 @@
+"""The ingest service: normalised posts in, archive rows out, one transaction per page.
+
+Knows the models and nothing of any network: sources hand it NormalisedPost
+values. Everything is an upsert keyed by (network, external_id), so a page
+stored twice (a retried task, two workers, a replayed archive file) changes
+nothing but refreshed metrics.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from chats.models import Account, Chat, Post, PostPlacement, ReadUsage, SyncCursor
+from chats.sources.base import NormalisedAccount, NormalisedPost, Page, PullQuery, Source
+from community.models import Community
+from members.models import User
+
+logger = logging.getLogger(__name__)
+
+POST_REFRESH_FIELDS = [
+    "author", "text", "html", "conversation_id", "reply_to_id", "quoted_id", "language",
+    "like_count", "reply_count", "repost_count", "quote_count", "media", "hashtags", "raw",
+]  # fmt: skip
+# A since_id older than seven days is refused by recent search: start afresh before that.
+CURSOR_MAX_AGE = timedelta(days=6, hours=23)
+
+
+@dataclass
+class StoreResult:
+    new: int = 0
+    refreshed: int = 0
+    placements: int = 0
+
+
+@dataclass
+class PullResult:
+    pages: int = 0
+    posts_read: int = 0
+    new: int = 0
+    refreshed: int = 0
+    skipped: int = 0
+    complete: bool = False
+    stopped_reason: str = ""
+    skipped_reasons: list[str] = field(default_factory=list)
+
+
+# --- Storing ------------------------------------------------------------------
+
+
+def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, str], int]:
+    unique = {(a.network, a.external_id): a for a in accounts}
+    linked = dict(
+        User.objects.filter(x_user_id__in=[key[1] for key in unique if key[0] == "x"])
+        .values_list("x_user_id", "pk")
+    )  # fmt: skip
+    rows = [
+        Account(
+            network=a.network,
+            external_id=a.external_id,
+            handle=a.handle,
+            display_name=a.display_name,
+            avatar_url=a.avatar_url,
+            member_id=linked.get(a.external_id) if a.network == "x" else None,
+        )
+        for a in unique.values()
+    ]
+    Account.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["network", "external_id"],
+        update_fields=["handle", "display_name", "avatar_url", "member", "updated_at"],
+    )
+    if all(row.pk for row in rows):
+        return {(row.network, row.external_id): row.pk for row in rows}
+    # Backends that cannot return ids from an upsert: one look-up for the batch.
+    found = Account.objects.filter(external_id__in=[k[1] for k in unique])
+    return {(a.network, a.external_id): a.pk for a in found}
+
+
+def _post_row(post: NormalisedPost, author_id: int) -> Post:
+    metrics = post.metrics
+    return Post(
+        network=post.network, external_id=post.external_id, author_id=author_id,
+        text=post.text, html=post.html, created_at=post.created_at,
+        conversation_id=post.conversation_id or "", reply_to_id=post.reply_to_id or "",
+        quoted_id=post.quoted_id or "", language=post.language or "",
+        like_count=metrics.get("likes", 0), reply_count=metrics.get("replies", 0),
+        repost_count=metrics.get("reposts", 0), quote_count=metrics.get("quotes", 0),
+        media=list(post.media), hashtags=[tag.lower() for tag in post.hashtags], raw=post.raw,
+    )  # fmt: skip
+
+
+def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
+    """Each post to the chats whose window and hashtags it meets, else to the stream."""
+    tags = {tag for post in posts for tag in post.hashtags}
+    if not tags:
+        return []
+    earliest = min(post.created_at for post in posts)
+    latest = max(post.created_at for post in posts)
+    margin = settings.CHAT_MAX_WINDOW
+    chats = list(
+        Chat.objects.not_cancelled()
+        .filter(start_at__lte=latest + margin, end_at__gte=earliest - margin)
+        .only("pk", "community_id", "hashtag", "extra_hashtags", "start_at", "end_at",
+              "pre_window", "post_window")
+    )  # fmt: skip
+    communities = dict(
+        Community.objects.annotate(tag=Lower("hashtag"))
+        .filter(tag__in=tags)
+        .values_list("tag", "pk")
+    )
+    rows = []
+    for post in posts:
+        post_tags = set(post.hashtags)
+        placed: dict[int, int | None] = {}
+        for chat in chats:
+            in_window = chat.window_start <= post.created_at < chat.window_end
+            if in_window and post_tags & {tag.lower() for tag in chat.hashtags}:
+                placed.setdefault(chat.community_id, chat.pk)
+        for tag in post_tags:
+            if tag in communities:
+                placed.setdefault(communities[tag], None)
+        rows += [
+            PostPlacement(
+                post_id=post.pk,
+                community_id=community_id,
+                chat_id=chat_id,
+                created_at=post.created_at,
+            )
+            for community_id, chat_id in placed.items()
+        ]
+    return rows
+
+
+def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:
+    """Upsert accounts and posts and place them; call inside the page's transaction."""
+    if not posts:
+        return StoreResult()
+    posts = list({(p.network, p.external_id): p for p in posts}.values())
+    authors = _upsert_accounts(post.author for post in posts)
+    known = set(
+        Post.objects.filter(external_id__in=[p.external_id for p in posts]).values_list(
+            "network", "external_id"
+        )
+    )
+    rows = [_post_row(p, authors[(p.author.network, p.author.external_id)]) for p in posts]
+    Post.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["network", "external_id"],
+        update_fields=[*POST_REFRESH_FIELDS, "updated_at"],
+    )  # fmt: skip
+    if not all(row.pk for row in rows):
+        ids = dict(
+            Post.objects.filter(external_id__in=[r.external_id for r in rows]).values_list(
+                "external_id", "pk"
+            )
+        )
+        for row in rows:
+            row.pk = ids[row.external_id]
+    placements = _placements(rows)
+    PostPlacement.objects.bulk_create(placements, ignore_conflicts=True)
+    new = sum(1 for p in posts if (p.network, p.external_id) not in known)
+    return StoreResult(new=new, refreshed=len(posts) - new, placements=len(placements))
+
+
+# --- Cursors, usage and budget --------------------------------------------------
+
+
+def query_key(hashtags: Iterable[str]) -> str:
+    """One canonical form per set of hashtags, so equal queries share one cursor."""
+    return " OR ".join(sorted({f"#{tag.lower().lstrip('#')}" for tag in hashtags}))
+
+
+def cursor_for(*, network: str, community: Community, hashtags: Iterable[str]) -> SyncCursor:
+    key = query_key(hashtags)
+    try:
+        with transaction.atomic():
+            cursor, _ = SyncCursor.objects.get_or_create(
+                network=network, query=key, defaults={"community": community}
+            )
+    except IntegrityError:  # another worker created it first
+        cursor = SyncCursor.objects.get(network=network, query=key)
+    return cursor
+
+
+def daily_cap(community: Community) -> int:
+    return community.daily_read_cap or settings.ARCHIVE_DAILY_READ_CAP
+
+
+def reads_today(*, community: Community, now: datetime) -> int:
+    total = ReadUsage.objects.filter(community=community, day=now.date()).aggregate(
+        total=Sum("posts_read")
+    )["total"]
+    return total or 0
+
+
+def _next_utc_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+def _record_usage(*, cursor: SyncCursor, chat: Chat | None, now: datetime, reads: int) -> None:
+    lookup = {"cursor": cursor, "day": now.date(), "chat": chat}
+    updated = ReadUsage.objects.filter(**lookup).update(
+        posts_read=F("posts_read") + reads, requests=F("requests") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                ReadUsage.objects.create(
+                    **lookup, community_id=cursor.community_id, posts_read=reads, requests=1
+                )
+        except IntegrityError:  # created meanwhile by a concurrent pull
+            ReadUsage.objects.filter(**lookup).update(
+                posts_read=F("posts_read") + reads, requests=F("requests") + 1
+            )
+
+
+# --- One pull -------------------------------------------------------------------
+
+
+def pull_query_for(
+    *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
+) -> PullQuery:
+    """Continue from the cursor when it is fresh; else start at the window's start."""
+    hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
+    fresh = cursor.last_success_at and now - cursor.last_success_at < CURSOR_MAX_AGE
+    if cursor.newest_id and fresh:
+        return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
+    return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
+
+
+def _store_page(
+    *, cursor: SyncCursor, chat: Chat | None, page: Page, newest_id: str | None,
+    last: bool, now: datetime,
+) -> StoreResult:  # fmt: skip
+    """One page: posts, usage and cursor counters commit together or not at all."""
+    reads = page.result_count or len(page.posts) + len(page.skipped)
+    with transaction.atomic():
+        stored = posts_store(posts=page.posts)
+        _record_usage(cursor=cursor, chat=chat, now=now, reads=reads)
+        changes = {
+            "requests_total": F("requests_total") + 1,
+            "reads_total": F("reads_total") + reads,
+            "malformed_count": F("malformed_count") + len(page.skipped),
+            "last_attempt_at": now,
+        }
+        if last:
+            # The cursor moves only once every page down to the old since_id is stored.
+            changes |= {"last_success_at": now, "last_error": "", "consecutive_errors": 0}
+            if newest_id:
+                changes["newest_id"] = newest_id
+        SyncCursor.objects.filter(pk=cursor.pk).update(**changes)
+    return stored
+
+
+def pull_run(
+    *, cursor: SyncCursor, source: Source, query: PullQuery, chat: Chat | None = None,
+    now: datetime | None = None,
+) -> PullResult:  # fmt: skip
+    """Fetch every page of the query and store it page by page within the read budget."""
+    now = now or timezone.now()
+    community = cursor.community
+    result = PullResult()
+    cap = daily_cap(community)
+    if reads_today(community=community, now=now) >= cap:
+        return _pause_for_budget(cursor, cap, now, result)
+    newest_id, advanced = None, False
+    # Each step of the generator is one request: the budget is checked between them.
+    for page in source.fetch_pages(query):
+        newest_id = newest_id or page.newest_id
+        advanced = not page.next_token
+        stored = _store_page(
+            cursor=cursor, chat=chat, page=page, newest_id=newest_id, last=advanced, now=now
+        )
+        _count(result, page, stored)
+        if not advanced and reads_today(community=community, now=now) >= cap:
+            return _pause_for_budget(cursor, cap, now, result)
+    if not advanced:  # no page at all, or a last page that still carried a next_token
+        changes = {"last_success_at": now, "last_attempt_at": now, "consecutive_errors": 0}
+        if newest_id:
+            changes["newest_id"] = newest_id
+        SyncCursor.objects.filter(pk=cursor.pk).update(last_error="", **changes)
+    result.complete = True
+    return result
+
+
+def _count(result: PullResult, page: Page, stored: StoreResult) -> None:
+    result.pages += 1
+    result.posts_read += page.result_count or len(page.posts) + len(page.skipped)
+    result.new += stored.new
+    result.refreshed += stored.refreshed
+    result.skipped += len(page.skipped)
+    result.skipped_reasons += [f"{s.external_id}: {s.reason}" for s in page.skipped]
+
+
+def _pause_for_budget(
+    cursor: SyncCursor, cap: int, now: datetime, result: PullResult
+) -> PullResult:
+    resume = _next_utc_midnight(now)
+    reason = f"Daily read budget of {cap} posts reached; pulls resume at 00:00 UTC."
+    SyncCursor.objects.filter(pk=cursor.pk).update(
+        next_allowed_at=resume, last_error=reason, last_error_at=now, last_attempt_at=now
+    )
+    result.stopped_reason = reason
+    return result

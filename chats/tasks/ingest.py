@@ -1,0 +1,96 @@
+"""Pull tasks: they take ids, hold the query's lock, call the pull service and retry.
+
+No worker ever sleeps: a 429 reschedules the task for when the limit resets,
+transient failures back off exponentially, and credentials X refuses stop
+every pull of that network until the configuration changes.
+"""
+
+import logging
+import random
+from collections.abc import Callable
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from chats.ingest import PullResult
+from chats.locks import exclusive
+from chats.models import Chat, SyncCursor
+from chats.services import pulls
+from chats.sources.base import RateLimited, SourceAuthError, SourceUnavailable
+from community.models import Community
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 6
+PULL_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": MAX_RETRIES,
+    "soft_time_limit": settings.ARCHIVE_PULL_TIME_LIMIT - 30,
+    "time_limit": settings.ARCHIVE_PULL_TIME_LIMIT,
+}
+
+
+def _run(task: Task, cursor: SyncCursor, pull: Callable[[SyncCursor], PullResult]) -> str:
+    now = timezone.now()
+    with exclusive(f"pull:{cursor.pk}", timeout=settings.ARCHIVE_PULL_LOCK_SECONDS) as held:
+        if not held:
+            return "busy: another worker is pulling this query"
+        try:
+            result = pull(cursor)
+        except RateLimited as error:
+            pulls.source_mark_rate_limited(network=cursor.network, until=error.reset_at)
+            pulls.cursor_record_error(
+                cursor_id=cursor.pk, error=str(error), now=now, retry_at=error.reset_at
+            )
+            wait = max((error.reset_at - now).total_seconds(), 1) + random.uniform(1, 5)  # noqa: S311
+            raise task.retry(countdown=wait, max_retries=None) from error
+        except SourceUnavailable as error:
+            pulls.cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now)
+            if task.request.retries >= MAX_RETRIES:
+                logger.error("giving up on %s after %d retries: %s", cursor, MAX_RETRIES, error)
+                return f"failed: {error}"
+            backoff = 2**task.request.retries * 5 + random.uniform(0, 5)  # noqa: S311
+            raise task.retry(countdown=backoff) from error
+        except SourceAuthError as error:
+            pulls.source_mark_unhealthy(network=cursor.network, error=str(error))
+            pulls.cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now)
+            logger.error("%s credentials refused; pulls stop until they change", cursor.network)
+            return f"unhealthy: {error}"
+    return f"{result.pages} pages, {result.posts_read} read, {result.new} new"
+
+
+@shared_task(**PULL_TASK_OPTIONS)
+def pull_chat(self: Task, chat_id: int) -> str:
+    chat = Chat.objects.select_related("community").filter(pk=chat_id).first()
+    if chat is None:
+        return "gone"
+    source = pulls.x_source()
+    cursor = pulls.chat_cursor(chat=chat, network=source.network)
+    return _run(self, cursor, lambda c: pulls.chat_pull(chat=chat, cursor=c, source=source))
+
+
+@shared_task(**PULL_TASK_OPTIONS)
+def pull_stream(self: Task, community_id: int) -> str:
+    community = Community.objects.filter(pk=community_id).first()
+    if community is None:
+        return "gone"
+    source = pulls.x_source()
+    cursor = pulls.stream_cursor(community=community, network=source.network)
+    return _run(
+        self, cursor, lambda c: pulls.stream_pull(community=community, cursor=c, source=source)
+    )
+
+
+@shared_task
+def dispatch_pulls() -> int:
+    """Beat, every 30 s: enqueue every pull that is due, once the claims are committed."""
+    with transaction.atomic():
+        targets = pulls.pulls_due()
+        for target in targets:
+            task = pull_stream if target.kind == "stream" else pull_chat
+            transaction.on_commit(lambda t=task, pk=target.pk: t.delay(pk))
+    return len(targets)
