@@ -139,6 +139,8 @@ def _due(cursor: SyncCursor | None, interval: timedelta, now: datetime) -> bool:
 def pulls_due(*, now: datetime | None = None, network: str = "x") -> list[Target]:
     """Every pull that should start now; claims final sweeps so each runs once."""
     now = now or timezone.now()
+    if not settings.X_BEARER_TOKEN:
+        return []  # archiving is off until the site has X credentials
     if source_blocked_reason(network=network, now=now):
         return []
     live = _open_chats(now)
