@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.http import HttpRequest
@@ -14,6 +15,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict) -> User:
+        user = super().populate_user(request, sociallogin, data)
+        if sociallogin.account.provider == X_PROVIDER and data.get("username"):
+            # Members who arrive through X keep their X handle as their name here.
+            user.username = get_account_adapter().generate_unique_username([data["username"]])
+        return user
+
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form=None) -> User:
         user = super().save_user(request, sociallogin, form)
         link_x_from_sociallogin(sociallogin)

@@ -40,4 +40,20 @@ def member_link_x_account(
         fields.append("avatar_url")
     if user.pk:
         user.save(update_fields=fields)
+        _link_archive_accounts(user=user, x_user_id=x_user_id)
     return user
+
+
+def member_unlink_x_account(*, user: User, x_user_id: str) -> None:
+    """The member disconnected X: their handle is no longer verified by us."""
+    User.objects.filter(pk=user.pk, x_user_id=x_user_id).update(
+        x_user_id="", x_handle="", x_verified_at=None
+    )
+    _link_archive_accounts(user=None, x_user_id=x_user_id)
+
+
+def _link_archive_accounts(*, user: User | None, x_user_id: str) -> None:
+    # Archived posts by this X account now link to (or away from) the member.
+    from chats.models import Account  # the archive builds on members, not the reverse
+
+    Account.objects.filter(network="x", external_id=x_user_id).update(member=user)
