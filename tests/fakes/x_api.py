@@ -1,0 +1,508 @@
+"""A fake X API v2 recent search on 127.0.0.1, for tests and benchmarks.
+
+The real tweepy client talks to it over HTTP (point XSource's base_url at `api.base_url`).
+It serves X's response shapes, honours the search parameters Hashtag Commons uses,
+answers only the fields and expansions asked for, keeps a per-window request budget, and
+lets a test queue faults (429 with x-rate-limit-reset, 5xx, slow answers) or corrupt items.
+
+    with FakeXApi() as api:
+        api.add_users(user)
+        api.add_tweets(tweet)
+        api.fail_next(status=429, reset_in=120)
+"""
+
+import base64
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.x_data import search_response, snowflake_time
+
+SEARCH_PATH = "/2/tweets/search/recent"
+DEFAULT_TOKEN = "test-bearer-token"
+_DROP = object()
+_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z")
+_DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
+_DEFAULT_USER_FIELDS = ("id", "name", "username")
+_DEFAULT_MEDIA_FIELDS = ("media_key", "type")
+_STATUS_TITLES = {
+    400: "Invalid Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found Error",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    params: dict[str, str]
+    authorization: str | None
+    status: int = 0
+
+
+@dataclass
+class _Fault:
+    status: int | None = None
+    reset_in: float | None = None
+    delay: float = 0.0
+    body: Mapping[str, Any] | None = None
+
+
+class _BadRequest(Exception):
+    pass
+
+
+@dataclass
+class _Search:
+    tags: frozenset[str]
+    exclude_retweets: bool
+    since_id: int | None
+    start_time: datetime | None
+    end_time: datetime | None
+    max_results: int
+    until_id: int | None
+    signature: str
+    fields: dict[str, set[str]] = field(default_factory=dict)
+
+
+class FakeXApi:
+    def __init__(
+        self,
+        *,
+        bearer_token: str = DEFAULT_TOKEN,
+        rate_limit: int = 450,
+        window_seconds: int = 900,
+        enforce_recent_window: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bearer_token = bearer_token
+        self.rate_limit = rate_limit
+        self.window_seconds = window_seconds
+        # X refuses start_time/since_id older than 7 days and end_time under 10 s old;
+        # off by default so tests may use fixed dates.
+        self.enforce_recent_window = enforce_recent_window
+        self.clock = clock
+        self.tweets: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, dict[str, Any]] = {}
+        self.requests: list[RecordedRequest] = []
+        self._corruptions: dict[str, dict[str, Any]] = {}
+        self._faults: deque[_Fault] = deque()
+        self._window_reset: float = 0.0
+        self._window_used = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> Self:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.api = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start the fake first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- data --------------------------------------------------------------------------
+
+    def add_users(self, *users: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.users.update({u["id"]: dict(u) for u in users})
+
+    def add_media(self, *media: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.media.update({m["media_key"]: dict(m) for m in media})
+
+    def add_tweets(self, *tweets: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.tweets.update({t["id"]: dict(t) for t in tweets})
+
+    def corrupt(self, tweet_id: str, *, drop: Iterable[str] = (), **replace: Any) -> None:
+        """Serve this stored post malformed: without the `drop` keys, with `replace` values."""
+        with self._lock:
+            self._corruptions[tweet_id] = {**dict.fromkeys(drop, _DROP), **replace}
+
+    # --- faults ------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        *,
+        status: int = 503,
+        reset_in: float | None = None,
+        body: Mapping[str, Any] | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` requests fail with `status` (429: reset `reset_in` s from now)."""
+        with self._lock:
+            self._faults.extend(
+                _Fault(status=status, reset_in=reset_in, body=body) for _ in range(times)
+            )
+
+    def delay_next(self, seconds: float, *, times: int = 1) -> None:
+        """The next `times` requests wait `seconds` before answering normally."""
+        with self._lock:
+            self._faults.extend(_Fault(delay=seconds) for _ in range(times))
+
+    # --- request log -------------------------------------------------------------------
+
+    @property
+    def search_requests(self) -> list[dict[str, str]]:
+        with self._lock:
+            return [r.params for r in self.requests if r.path == SEARCH_PATH]
+
+    # --- answering ---------------------------------------------------------------------
+
+    def respond(
+        self, method: str, target: str, authorization: str | None
+    ) -> tuple[int, dict[str, str], Mapping[str, Any]]:
+        parts = urlsplit(target)
+        params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        record = RecordedRequest(method, parts.path, params, authorization)
+        with self._lock:
+            self.requests.append(record)
+            fault = self._faults.popleft() if self._faults else None
+        status, headers, body = self._answer(fault, parts.path, params, authorization)
+        record.status = status
+        return status, headers, body
+
+    def _answer(
+        self,
+        fault: _Fault | None,
+        path: str,
+        params: dict[str, str],
+        authorization: str | None,
+    ) -> tuple[int, dict[str, str], Mapping[str, Any]]:
+        if fault is not None and fault.delay:
+            self._stopping.wait(fault.delay)
+        if fault is not None and fault.status is not None:
+            return self._fault_answer(fault)
+        if authorization != f"Bearer {self.bearer_token}":
+            return _problem(401)
+        if path != SEARCH_PATH:
+            return _problem(404)
+        headers, allowed = self._spend_budget()
+        if not allowed:
+            return 429, headers, _problem(429)[2]
+        try:
+            search = self._parse(params)
+        except _BadRequest as exc:
+            return 400, headers, _invalid(str(exc))
+        return 200, headers, self._search(search)
+
+    def _fault_answer(self, fault: _Fault) -> tuple[int, dict[str, str], Mapping[str, Any]]:
+        assert fault.status is not None
+        status, headers, body = _problem(fault.status)
+        if fault.status == 429:
+            headers = self._rate_headers(remaining=0)
+            if fault.reset_in is not None:
+                headers["x-rate-limit-reset"] = str(int(self.clock() + fault.reset_in))
+            else:
+                del headers["x-rate-limit-reset"]
+        return status, headers, fault.body if fault.body is not None else body
+
+    def _spend_budget(self) -> tuple[dict[str, str], bool]:
+        with self._lock:
+            now = self.clock()
+            if now >= self._window_reset:
+                self._window_reset, self._window_used = now + self.window_seconds, 0
+            allowed = self._window_used < self.rate_limit
+            self._window_used += int(allowed)
+            remaining = self.rate_limit - self._window_used
+        return self._rate_headers(remaining=remaining), allowed
+
+    def _rate_headers(self, *, remaining: int) -> dict[str, str]:
+        reset = self._window_reset or self.clock() + self.window_seconds
+        return {
+            "x-rate-limit-limit": str(self.rate_limit),
+            "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(int(reset)),
+        }
+
+    # --- search ------------------------------------------------------------------------
+
+    def _parse(self, params: dict[str, str]) -> _Search:
+        tags, exclude_retweets = parse_query(params.get("query", ""))
+        since_id = _parse_id(params, "since_id")
+        start_time, end_time = _parse_time(params, "start_time"), _parse_time(params, "end_time")
+        if start_time and end_time and start_time >= end_time:
+            raise _BadRequest("start_time must be before end_time")
+        if self.enforce_recent_window:
+            end_time = self._check_recent(since_id, start_time, end_time)
+        max_results = _parse_max_results(params.get("max_results", "10"))
+        signature = _signature(params)
+        until_id = (
+            _decode_token(params["next_token"], signature) if "next_token" in params else None
+        )
+        fields = {
+            key: set(filter(None, params.get(key, "").split(",")))
+            for key in ("tweet.fields", "user.fields", "media.fields", "expansions")
+        }
+        return _Search(
+            tags,
+            exclude_retweets,
+            since_id,
+            start_time,
+            end_time,
+            max_results,
+            until_id,
+            signature,
+            fields,
+        )
+
+    def _check_recent(
+        self, since_id: int | None, start_time: datetime | None, end_time: datetime | None
+    ) -> datetime:
+        now = datetime.fromtimestamp(self.clock(), tz=UTC)
+        oldest = now - timedelta(days=7)
+        if start_time is not None and start_time < oldest:
+            raise _BadRequest("start_time must be within the last 7 days")
+        if since_id is not None and snowflake_time(since_id) < oldest:
+            raise _BadRequest("since_id must be within the last 7 days")
+        if end_time is not None and end_time > now - timedelta(seconds=10):
+            raise _BadRequest("end_time must be at least 10 seconds before the request time")
+        return end_time or now - timedelta(seconds=30)
+
+    def _search(self, search: _Search) -> dict[str, Any]:
+        with self._lock:
+            matches = sorted(
+                (t for t in self.tweets.values() if _matches(t, search)),
+                key=lambda t: int(t["id"]),
+                reverse=True,
+            )
+            page = matches[: search.max_results]
+            more = len(matches) > len(page)
+            next_token = _encode_token(int(page[-1]["id"]), search.signature) if more else None
+            response = self._render(page, search, next_token)
+        return response
+
+    def _render(
+        self, page: list[dict[str, Any]], search: _Search, next_token: str | None
+    ) -> dict[str, Any]:
+        tweet_fields = {*_DEFAULT_TWEET_FIELDS, *search.fields["tweet.fields"]}
+        expansions = search.fields["expansions"]
+        referenced, missing = self._referenced(page, expansions)
+        body = search_response(
+            [self._corrupted(_project(t, tweet_fields)) for t in page],
+            users=self._included_users(page, referenced, search),
+            media=self._included_media(page, search),
+            referenced=[_project(t, tweet_fields) for t in referenced],
+            next_token=next_token,
+        )
+        if missing and page:
+            body["errors"] = [_not_found(tweet_id) for tweet_id in missing]
+        return body
+
+    def _referenced(
+        self, page: list[dict[str, Any]], expansions: set[str]
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        if "referenced_tweets.id" not in expansions:
+            return [], []
+        ids = dict.fromkeys(r["id"] for t in page for r in t.get("referenced_tweets", []))
+        return [self.tweets[i] for i in ids if i in self.tweets], [
+            i for i in ids if i not in self.tweets
+        ]
+
+    def _included_users(
+        self, page: list[dict[str, Any]], referenced: list[dict[str, Any]], search: _Search
+    ) -> list[dict[str, Any]]:
+        expansions = search.fields["expansions"]
+        ids: list[str] = []
+        if "author_id" in expansions:
+            ids += [t["author_id"] for t in page]
+        if "in_reply_to_user_id" in expansions:
+            ids += [t["in_reply_to_user_id"] for t in page if "in_reply_to_user_id" in t]
+        if "referenced_tweets.id.author_id" in expansions:
+            ids += [t["author_id"] for t in referenced]
+        user_fields = {*_DEFAULT_USER_FIELDS, *search.fields["user.fields"]}
+        return [_project(self.users[i], user_fields) for i in dict.fromkeys(ids) if i in self.users]
+
+    def _included_media(self, page: list[dict[str, Any]], search: _Search) -> list[dict[str, Any]]:
+        if "attachments.media_keys" not in search.fields["expansions"]:
+            return []
+        keys = dict.fromkeys(
+            k for t in page for k in t.get("attachments", {}).get("media_keys", [])
+        )
+        media_fields = {*_DEFAULT_MEDIA_FIELDS, *search.fields["media.fields"]}
+        return [_project(self.media[k], media_fields) for k in keys if k in self.media]
+
+    def _corrupted(self, tweet: dict[str, Any]) -> dict[str, Any]:
+        changes = self._corruptions.get(tweet["id"], {})
+        for key, value in changes.items():
+            if value is _DROP:
+                tweet.pop(key, None)
+            else:
+                tweet[key] = value
+        return tweet
+
+
+def parse_query(query: str) -> tuple[frozenset[str], bool]:
+    """The fake understands `#a -is:retweet` and `(#a OR #b …) -is:retweet`, nothing else."""
+    if not query or len(query) > 512:
+        raise _BadRequest("query must be 1 to 512 characters")
+    exclude = query.endswith(" -is:retweet")
+    terms = query.removesuffix(" -is:retweet").strip()
+    if terms.startswith("(") and terms.endswith(")"):
+        terms = terms[1:-1]
+    tags = terms.split(" OR ")
+    if not all(re.fullmatch(r"#\w+", tag) for tag in tags):
+        raise _BadRequest(f"the fake X API does not understand the query {query!r}")
+    return frozenset(tag[1:].casefold() for tag in tags), exclude
+
+
+def _matches(tweet: Mapping[str, Any], search: _Search) -> bool:
+    tags = {h["tag"].casefold() for h in tweet.get("entities", {}).get("hashtags", [])}
+    tweet_id = int(tweet["id"])
+    created = datetime.fromisoformat(tweet["created_at"])
+    if not tags & search.tags:
+        return False
+    if search.exclude_retweets and any(
+        r["type"] == "retweeted" for r in tweet.get("referenced_tweets", [])
+    ):
+        return False
+    if search.until_id is not None and tweet_id >= search.until_id:
+        return False
+    if search.since_id is not None:
+        if tweet_id <= search.since_id:
+            return False
+    elif search.start_time is not None and created < search.start_time:
+        return False
+    return search.end_time is None or created < search.end_time
+
+
+def _project(obj: Mapping[str, Any], fields: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k in fields}
+
+
+def _parse_id(params: Mapping[str, str], key: str) -> int | None:
+    if key not in params:
+        return None
+    if not params[key].isdigit():
+        raise _BadRequest(f"{key} must be a numeric id")
+    return int(params[key])
+
+
+def _parse_time(params: Mapping[str, str], key: str) -> datetime | None:
+    if key not in params:
+        return None
+    if not _TIME_RE.fullmatch(params[key]):
+        raise _BadRequest(f"{key} must be YYYY-MM-DDTHH:mm:ssZ")
+    return datetime.fromisoformat(params[key])
+
+
+def _parse_max_results(value: str) -> int:
+    if not value.isdigit() or not 10 <= int(value) <= 100:
+        raise _BadRequest("max_results must be a number between 10 and 100")
+    return int(value)
+
+
+def _signature(params: Mapping[str, str]) -> str:
+    kept = {k: v for k, v in sorted(params.items()) if k != "next_token"}
+    return hashlib.sha256(json.dumps(kept).encode()).hexdigest()[:16]
+
+
+def _encode_token(until_id: int, signature: str) -> str:
+    raw = json.dumps({"u": until_id, "s": signature}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(token: str, signature: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        until_id, token_signature = int(data["u"]), data["s"]
+    except (ValueError, KeyError, TypeError):
+        raise _BadRequest("next_token is not valid") from None
+    if token_signature != signature:
+        raise _BadRequest("the other parameters must be unchanged when following next_token")
+    return until_id
+
+
+def _problem(status: int) -> tuple[int, dict[str, str], dict[str, Any]]:
+    title = _STATUS_TITLES.get(status, "Error")
+    return status, {}, {"title": title, "detail": title, "type": "about:blank", "status": status}
+
+
+def _invalid(message: str) -> dict[str, Any]:
+    return {
+        "errors": [{"parameters": {}, "message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
+
+
+def _not_found(tweet_id: str) -> dict[str, Any]:
+    return {
+        "value": tweet_id,
+        "detail": f"Could not find tweet with referenced_tweets.id: [{tweet_id}].",
+        "title": "Not Found Error",
+        "resource_type": "tweet",
+        "parameter": "referenced_tweets.id",
+        "resource_id": tweet_id,
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    api: FakeXApi
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up on a slow answer closes its socket; that is expected here.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        status, headers, body = self.server.api.respond(
+            "GET", self.path, self.headers.get("Authorization")
+        )
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

@@ -1,0 +1,272 @@
+"""Builders for X API v2 objects in their real shape, for the fake server, demo data and
+benchmarks. Plain functions of the standard library only: importable without pytest.
+
+Text is given as the author typed it; the builders escape it the way X does ("&", "<", ">")
+and compute entity offsets in code points on that escaped text (see chats/post_html.py).
+"""
+
+import hashlib
+import itertools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+# Snowflake: 41 bits of milliseconds since X's epoch, 10 bits of worker, 12 of sequence.
+X_EPOCH_MS = 1288834974657
+_sequence = itertools.count()
+
+_HASHTAG_RE = re.compile(r"(?<![\w/&])[#\uff03](\w*[^\W\d_]\w*)")
+_MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,15})")
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+DEFAULT_METRICS = {
+    "retweet_count": 0,
+    "reply_count": 0,
+    "like_count": 0,
+    "quote_count": 0,
+    "bookmark_count": 0,
+    "impression_count": 0,
+}
+
+
+def snowflake(at: datetime, *, worker: int = 0, sequence: int | None = None) -> str:
+    """An id X could have given a post created at `at`; later posts get larger ids."""
+    ms = int(at.timestamp() * 1000) - X_EPOCH_MS
+    seq = next(_sequence) % 4096 if sequence is None else sequence
+    return str((ms << 22) | ((worker % 1024) << 12) | seq)
+
+
+def snowflake_time(snowflake_id: str | int) -> datetime:
+    ms = (int(snowflake_id) >> 22) + X_EPOCH_MS
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def x_time(at: datetime) -> str:
+    """X's timestamp format: "2026-11-24T17:00:00.000Z"."""
+    at = at.astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def escape_x_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def make_user(
+    username: str,
+    *,
+    name: str | None = None,
+    user_id: str | None = None,
+    profile_image_url: str | None = None,
+    verified: bool = False,
+) -> dict[str, Any]:
+    return {
+        "id": user_id or str(int(hashlib.sha256(username.encode()).hexdigest()[:15], 16)),
+        "name": name if name is not None else username.title(),
+        "username": username,
+        "profile_image_url": profile_image_url
+        or f"https://pbs.twimg.com/profile_images/{username}/avatar_normal.jpg",
+        "verified": verified,
+    }
+
+
+def make_media(
+    *,
+    kind: str = "photo",
+    url: str | None = None,
+    preview_image_url: str | None = None,
+    width: int = 1200,
+    height: int = 800,
+    media_key: str | None = None,
+) -> dict[str, Any]:
+    key = media_key or f"3_{snowflake(datetime.now(UTC))}"
+    media: dict[str, Any] = {"media_key": key, "type": kind, "width": width, "height": height}
+    if kind == "photo":
+        media["url"] = url or f"https://pbs.twimg.com/media/{key}.jpg"
+    else:
+        # Videos and GIFs carry only a preview image in v2; the file needs another call.
+        media["preview_image_url"] = (
+            preview_image_url or f"https://pbs.twimg.com/ext_tw_video_thumb/{key}.jpg"
+        )
+    return media
+
+
+def make_tweet(
+    *,
+    author: Mapping[str, Any],
+    text: str,
+    created_at: datetime,
+    tweet_id: str | None = None,
+    reply_to: Mapping[str, Any] | None = None,
+    quote_of: Mapping[str, Any] | None = None,
+    links: Mapping[str, str] | None = None,
+    media: Sequence[Mapping[str, Any]] = (),
+    lang: str = "en",
+    metrics: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """A post as recent search returns it with every field Hashtag Commons asks for.
+
+    `links` maps t.co URLs that appear in `text` to their expanded URLs.
+    """
+    tweet_id = tweet_id or snowflake(created_at)
+    raw_text = escape_x_text(text)
+    url_entities = _url_entities(raw_text, links or {})
+    if media:
+        media_link = f"https://t.co/{_base62(int(tweet_id))[-10:]}"
+        start = len(raw_text) + 1
+        raw_text = f"{raw_text} {media_link}"
+        url_entities.append(_media_url_entity(start, media_link, author, tweet_id, media[0]))
+    tweet: dict[str, Any] = {
+        "id": tweet_id,
+        "text": raw_text,
+        "edit_history_tweet_ids": [tweet_id],
+        "created_at": x_time(created_at),
+        "author_id": author["id"],
+        "conversation_id": reply_to["conversation_id"] if reply_to else tweet_id,
+        "lang": lang,
+        "public_metrics": {**DEFAULT_METRICS, **(metrics or {})},
+        "entities": _entities(raw_text, url_entities),
+    }
+    references = _references(reply_to=reply_to, quote_of=quote_of)
+    if references:
+        tweet["referenced_tweets"] = references
+    if reply_to is not None:
+        tweet["in_reply_to_user_id"] = reply_to["author_id"]
+    if media:
+        tweet["attachments"] = {"media_keys": [m["media_key"] for m in media]}
+    return tweet
+
+
+def make_retweet(
+    *,
+    author: Mapping[str, Any],
+    original: Mapping[str, Any],
+    original_author: Mapping[str, Any],
+    created_at: datetime,
+) -> dict[str, Any]:
+    """A plain repost: X prefixes "RT @handle: " and keeps the original's (escaped) text."""
+    tweet_id = snowflake(created_at)
+    prefix = f"RT @{original_author['username']}: "
+    raw_text = prefix + original["text"]
+    urls = [
+        {**u, "start": u["start"] + len(prefix), "end": u["end"] + len(prefix)}
+        for u in original.get("entities", {}).get("urls", [])
+    ]
+    return {
+        "id": tweet_id,
+        "text": raw_text,
+        "edit_history_tweet_ids": [tweet_id],
+        "created_at": x_time(created_at),
+        "author_id": author["id"],
+        "conversation_id": tweet_id,
+        "lang": original.get("lang", "en"),
+        "public_metrics": dict(DEFAULT_METRICS),
+        "entities": _entities(raw_text, urls),
+        "referenced_tweets": [{"type": "retweeted", "id": original["id"]}],
+    }
+
+
+def search_response(
+    tweets: Sequence[Mapping[str, Any]],
+    *,
+    users: Iterable[Mapping[str, Any]] = (),
+    media: Iterable[Mapping[str, Any]] = (),
+    referenced: Iterable[Mapping[str, Any]] = (),
+    next_token: str | None = None,
+) -> dict[str, Any]:
+    """A recent-search response page: no "data" and no "includes" when nothing matched."""
+    if not tweets:
+        return {"meta": {"result_count": 0}}
+    includes = {
+        key: list(values)
+        for key, values in (("users", users), ("tweets", referenced), ("media", media))
+        if values
+    }
+    ids = [int(t["id"]) for t in tweets]
+    meta: dict[str, Any] = {
+        "newest_id": str(max(ids)),
+        "oldest_id": str(min(ids)),
+        "result_count": len(tweets),
+    }
+    if next_token:
+        meta["next_token"] = next_token
+    page: dict[str, Any] = {"data": [dict(t) for t in tweets]}
+    if includes:
+        page["includes"] = includes
+    page["meta"] = meta
+    return page
+
+
+def _references(
+    *, reply_to: Mapping[str, Any] | None, quote_of: Mapping[str, Any] | None
+) -> list[dict[str, str]]:
+    pairs = (("replied_to", reply_to), ("quoted", quote_of))
+    return [{"type": kind, "id": ref["id"]} for kind, ref in pairs if ref is not None]
+
+
+def _entities(raw_text: str, urls: list[dict[str, Any]]) -> dict[str, Any]:
+    url_spans = [(u["start"], u["end"]) for u in urls]
+
+    def outside_urls(match: re.Match[str]) -> bool:
+        return all(match.end() <= s or match.start() >= e for s, e in url_spans)
+
+    hashtags = [
+        {"start": m.start(), "end": m.end(), "tag": m.group(1)}
+        for m in _HASHTAG_RE.finditer(raw_text)
+        if outside_urls(m)
+    ]
+    mentions = [
+        {"start": m.start(), "end": m.end(), "username": m.group(1)}
+        for m in _MENTION_RE.finditer(raw_text)
+        if outside_urls(m)
+    ]
+    entities: dict[str, Any] = {}
+    for key, values in (("hashtags", hashtags), ("mentions", mentions), ("urls", urls)):
+        if values:
+            entities[key] = values
+    return entities
+
+
+def _url_entities(raw_text: str, links: Mapping[str, str]) -> list[dict[str, Any]]:
+    entities = []
+    for short, expanded in links.items():
+        start = raw_text.find(short)
+        if start < 0:
+            raise ValueError(f"{short} is not in the text")
+        entities.append(
+            {
+                "start": start,
+                "end": start + len(short),
+                "url": short,
+                "expanded_url": expanded,
+                "display_url": _display_url(expanded),
+            }
+        )
+    return sorted(entities, key=lambda e: e["start"])
+
+
+def _media_url_entity(
+    start: int, link: str, author: Mapping[str, Any], tweet_id: str, media: Mapping[str, Any]
+) -> dict[str, Any]:
+    kind = "video" if media["type"] != "photo" else "photo"
+    return {
+        "start": start,
+        "end": start + len(link),
+        "url": link,
+        "expanded_url": f"https://x.com/{author['username']}/status/{tweet_id}/{kind}/1",
+        "display_url": f"pic.x.com/{link.rsplit('/', 1)[-1]}",
+        "media_key": media["media_key"],
+    }
+
+
+def _display_url(expanded: str) -> str:
+    shown = re.sub(r"^https?://", "", expanded)
+    return shown if len(shown) <= 25 else shown[:24] + "\u2026"
+
+
+def _base62(number: int) -> str:
+    digits = ""
+    while number:
+        number, rest = divmod(number, 62)
+        digits = _BASE62[rest] + digits
+    return digits or "0"
