@@ -4,9 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chats.selectors import schedule as chat_selectors
+from chats.timezones import visitor_zone
 from members.models import User
 from members.selectors import user_is_verified
 
@@ -18,8 +21,12 @@ from .permissions import get_community_for_organiser
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    communities = selectors.community_list()[:12]
-    return render(request, "community/home.html", {"communities": communities})
+    context = {
+        "communities": selectors.community_list()[:12],
+        "home_chats": chat_selectors.home_chats(now=timezone.now()),
+        "visitor_zone": visitor_zone(request),
+    }
+    return render(request, "community/home.html", context)
 
 
 def community_list(request: HttpRequest) -> HttpResponse:
@@ -35,6 +42,10 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "organisers": selectors.community_organisers(community=community),
         "member_count": community.memberships.count(),
         "membership": selectors.membership_for(community=community, user=request.user),
+        "community_schedule": chat_selectors.community_schedule(
+            community=community, now=timezone.now()
+        ),
+        "visitor_zone": visitor_zone(request),
     }
     return render(request, "community/detail.html", context)
 

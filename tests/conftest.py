@@ -22,6 +22,13 @@ def _isolated_cache() -> None:
     cache.key_prefix = f"test-{uuid4().hex}"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    # Personas get passwords but no test is about hashing strength: PBKDF2 would
+    # cost most of a second per user on this machine.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     def make(username: str, *, verified: bool = True, **fields: object) -> User:

@@ -137,8 +137,10 @@ def chat_update(
 
 def chat_cancel(*, chat: Chat) -> Chat:
     # A conditional update: cancelling twice keeps the first cancellation time.
+    # update() skips auto_now, and iCal's SEQUENCE/LAST-MODIFIED come from updated_at.
+    now = timezone.now()
     Chat.objects.filter(pk=chat.pk, cancelled_at__isnull=True).update(
-        cancelled_at=timezone.now(), customised=True
+        cancelled_at=now, customised=True, updated_at=now
     )
     chat.refresh_from_db()
     return chat
@@ -261,11 +263,14 @@ def series_generate_occurrences(*, series: ChatSeries, now: datetime | None = No
             )  # fmt: skip
         future = series.chats.filter(start_at__gt=now, customised=False)
         future.exclude(series_start__in=starts).delete()
-        future.update(
-            title=series.title, extra_hashtags=series.extra_hashtags,
-            end_at=F("start_at") + series.duration,
-            pre_window=series.pre_window, post_window=series.post_window,
-        )  # fmt: skip
+        wanted = {
+            "title": series.title, "extra_hashtags": series.extra_hashtags,
+            "end_at": F("start_at") + series.duration,
+            "pre_window": series.pre_window, "post_window": series.post_window,
+        }  # fmt: skip
+        # Only rows that differ: updated_at feeds the calendar's SEQUENCE, which must
+        # move when a chat changes and stay put when regeneration changes nothing.
+        future.exclude(**wanted).update(**wanted, updated_at=timezone.now())
         existing = set(
             series.chats.filter(series_start__in=starts).values_list("series_start", flat=True)
         )
@@ -280,7 +285,9 @@ def _clashes(chat: Chat) -> bool:
         community=chat.community, hashtags=chat.hashtags,
         start=chat.window_start, end=chat.window_end,
     )  # fmt: skip
-    if other is not None and other.series_id != chat.series_id:
+    # Same series included: an edited (customised) occurrence or a live chat of this
+    # series keeps its slot; a regenerated occurrence must not double-book the hashtag.
+    if other is not None:
         logger.warning("series %s: skipped %s, it overlaps chat %s", chat.series_id,
                        chat.start_at.isoformat(), other.pk)  # fmt: skip
         return True

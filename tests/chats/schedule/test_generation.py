@@ -1,6 +1,7 @@
 """Series expansion: wall-clock stable across DST, idempotent, and respectful of edits."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -143,7 +144,7 @@ def test_it_supports_fortnightly_and_monthly_nth_weekday_rules(community: Commun
         rrule=recurrence.build_rrule(frequency="monthly", weekdays=["TH"], nth=-1),
     )  # fmt: skip
 
-    gaps = {b - a for a, b in zip(_local_starts(fortnightly), _local_starts(fortnightly)[1:])}
+    gaps = {b - a for a, b in pairwise(_local_starts(fortnightly))}
     assert gaps == {timedelta(weeks=2)}
     assert [d.date() for d in _local_starts(monthly)] == [date(2026, 11, 26), date(2026, 12, 31)]
 
@@ -226,3 +227,20 @@ def test_it_skips_occurrences_that_would_overlap_another_chat_on_the_hashtag(
 
     assert series.chats.count() == 7
     assert not series.chats.filter(start_at__date=date(2026, 12, 1)).exists()
+
+
+def test_it_touches_only_the_occurrences_a_series_edit_changes(community: Community) -> None:
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    series = _series(community, now=now)
+    before = dict(series.chats.values_list("pk", "updated_at"))
+
+    series_generate_occurrences(series=series, now=now)
+    unchanged = dict(series.chats.values_list("pk", "updated_at"))
+    series_update(
+        series=series, title="New title", rrule=WEEKLY_TUESDAY, start_time=time(12, 0),
+        duration=series.duration, first_date=series.first_date, now=now,
+    )  # fmt: skip
+    after = dict(series.chats.values_list("pk", "updated_at"))
+
+    assert unchanged == before
+    assert all(after[pk] > before[pk] for pk in before)

@@ -1,0 +1,1 @@
+"""Forms for the chats app, one module per area."""

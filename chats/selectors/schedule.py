@@ -1,0 +1,149 @@
+"""Reads for the public schedule: the chat page, the global directory, feeds and lists.
+
+Every list here is one query for the chats (with their community) and one for
+their hosts (with their members), whatever the number of communities.
+Grouping and filtering by the visitor's local day and time happen in Python,
+on the rows of that one query, because the zone is the visitor's, not the row's.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+
+from chats.models import Chat, ChatHost, Question
+from chats.models.schedule import ChatQuerySet
+from community.models import Community
+from community.selectors import membership_for
+from members.models import User
+
+# Parts of the day in the visitor's zone: [start hour, end hour).
+TIMES_OF_DAY = {
+    "morning": (6, 12),
+    "afternoon": (12, 18),
+    "evening": (18, 24),
+    "night": (0, 6),
+}
+FEED_PAST = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    chat: Chat
+    status: str
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == Chat.Status.LIVE
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Chat.Status.CANCELLED
+
+
+@dataclass(frozen=True)
+class ScheduleDay:
+    day: date
+    entries: list[ScheduleEntry]
+
+
+@dataclass(frozen=True)
+class CommunitySchedule:
+    next_chat: ScheduleEntry | None
+    upcoming: list[ScheduleEntry]
+
+
+def _listed(chats: ChatQuerySet) -> ChatQuerySet:
+    hosts = ChatHost.objects.select_related("member")
+    return chats.select_related("community").prefetch_related(Prefetch("hosts", queryset=hosts))
+
+
+def _entries(chats: Iterable[Chat], now: datetime) -> list[ScheduleEntry]:
+    return [ScheduleEntry(chat, chat.status_at(now)) for chat in chats]
+
+
+def chat_for_page(*, slug: str, pk: int) -> Chat | None:
+    questions = Prefetch("questions", queryset=Question.objects.order_by("position"))
+    chats = _listed(Chat.objects.filter(pk=pk, community__slug=slug))
+    return chats.prefetch_related(questions).first()
+
+
+def chat_questions_for(*, chat: Chat, user: User, now: datetime) -> list[Question] | None:
+    """The chat's questions, or None while they are withheld from this visitor.
+
+    Hidden questions stay hidden from the public until the chat starts; the
+    community's organisers and moderators always see them.
+    """
+    if chat.questions_hidden and now < chat.start_at:
+        membership = membership_for(community=chat.community, user=user)
+        if membership is None or not membership.can_moderate:
+            return None
+    return list(chat.questions.all())
+
+
+def schedule_chats(*, now: datetime, days: int, text: str = "") -> ChatQuerySet:
+    """Chats live now or starting within `days`, cancelled ones included (they are marked)."""
+    chats = Chat.objects.upcoming(now).filter(start_at__lt=now + timedelta(days=days))
+    if text := text.strip().lstrip("#"):
+        chats = chats.filter(
+            Q(title__icontains=text)
+            | Q(hashtag__icontains=text)
+            | Q(community__name__icontains=text)
+            | Q(community__hashtag__icontains=text)
+        )
+    return _listed(chats).order_by("start_at", "community__name", "pk")
+
+
+def _in_time_of_day(local: datetime, time_of_day: str) -> bool:
+    start, end = TIMES_OF_DAY[time_of_day]
+    return start <= local.hour < end
+
+
+def schedule_days(
+    *,
+    chats: Iterable[Chat],
+    zone: ZoneInfo,
+    now: datetime,
+    weekday: int | None = None,
+    time_of_day: str = "",
+) -> list[ScheduleDay]:
+    """Chats grouped by their start day in `zone`, filtered by local weekday and time of day."""
+    days: dict[date, list[ScheduleEntry]] = {}
+    for chat in chats:
+        local = chat.start_at.astimezone(zone)
+        if weekday is not None and local.weekday() != weekday:
+            continue
+        if time_of_day and not _in_time_of_day(local, time_of_day):
+            continue
+        days.setdefault(local.date(), []).append(ScheduleEntry(chat, chat.status_at(now)))
+    # The chats come ordered by start, so the days come in order too.
+    return [ScheduleDay(day, entries) for day, entries in days.items()]
+
+
+def community_schedule(*, community: Community, now: datetime, limit: int = 5) -> CommunitySchedule:
+    """The community's next chat that will take place, and the few chats after it."""
+    chats = _listed(Chat.objects.upcoming(now).filter(community=community)).order_by("start_at")
+    entries = _entries(chats[: limit + 1], now)
+    # Cancelled chats stay in the list, marked; the "next chat" is one that happens.
+    next_chat = next((entry for entry in entries if not entry.is_cancelled), None)
+    upcoming = [entry for entry in entries if entry is not next_chat][:limit]
+    return CommunitySchedule(next_chat=next_chat, upcoming=upcoming)
+
+
+def home_chats(*, now: datetime, days: int = 7, limit: int = 20) -> list[ScheduleEntry]:
+    """Chats live now and in the next `days` across all communities, cancelled ones left out."""
+    chats = Chat.objects.upcoming(now).not_cancelled()
+    chats = chats.filter(start_at__lt=now + timedelta(days=days))
+    return _entries(_listed(chats).order_by("start_at", "community__name", "pk")[:limit], now)
+
+
+def calendar_chats(*, now: datetime, community: Community | None = None) -> ChatQuerySet:
+    """Chats for an iCal feed: from a month ago to the generation horizon, cancelled included."""
+    horizon = now + timedelta(weeks=settings.CHAT_GENERATION_WEEKS)
+    chats = Chat.objects.filter(start_at__gte=now - FEED_PAST, start_at__lt=horizon)
+    if community is not None:
+        chats = chats.filter(community=community)
+    return _listed(chats).order_by("start_at", "pk")
