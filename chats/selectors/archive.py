@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from chats.ingest import daily_cap, reads_today
-from chats.models import Chat, ReadUsage, SourceHealth, SyncCursor
+from chats.models import Chat, PostPlacement, ReadUsage, SourceHealth, SyncCursor
 from community.models import Community
 
 
@@ -54,3 +54,21 @@ def archive_status(*, community: Community, now: datetime, days: int = 14) -> di
         "budget_reached": used >= cap,
         "price_per_read": settings.ARCHIVE_PRICE_PER_READ,
     }
+
+
+def chat_in_community(*, slug: str, pk: int) -> Chat | None:
+    return Chat.objects.filter(pk=pk, community__slug=slug).select_related("community").first()
+
+
+def chat_posts(*, chat: Chat, after: int = 0, limit: int = 1000) -> list[PostPlacement]:
+    """The chat's archived posts in time order: one query, HTML rendered at ingest.
+
+    `after` is the last placement id a live page has seen, so a poll returns only
+    what arrived since.
+    """
+    placements = (
+        PostPlacement.objects.filter(chat=chat, pk__gt=after, post__removed=False)
+        .select_related("post__author__member")
+        .order_by("created_at", "post_id")
+    )
+    return list(placements[:limit])

@@ -6,7 +6,7 @@ Grouping and filtering by the visitor's local day and time happen in Python,
 on the rows of that one query, because the zone is the visitor's, not the row's.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -147,3 +147,22 @@ def calendar_chats(*, now: datetime, community: Community | None = None) -> Chat
     if community is not None:
         chats = chats.filter(community=community)
     return _listed(chats).order_by("start_at", "pk")
+
+
+def overlapping_chat(
+    *, community: Community, hashtags: Sequence[str], start: datetime, end: datetime,
+    exclude_pk: int | None = None,
+) -> Chat | None:  # fmt: skip
+    """Another live-able chat of the community whose window meets [start, end) on a tag."""
+    wanted = {tag.lower() for tag in hashtags}
+    margin = settings.CHAT_MAX_WINDOW
+    candidates = (
+        Chat.objects.not_cancelled()
+        .filter(community=community, start_at__lt=end + margin, end_at__gt=start - margin)
+        .exclude(pk=exclude_pk)
+    )
+    for other in candidates:
+        shares_tag = wanted & {tag.lower() for tag in other.hashtags}
+        if shares_tag and other.window_start < end and start < other.window_end:
+            return other
+    return None

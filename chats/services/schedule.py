@@ -14,6 +14,7 @@ from django.utils import timezone
 from chats import recurrence
 from chats.models import Chat, ChatHost, ChatSeries, Question
 from chats.models.schedule import MAX_DURATION, MAX_QUESTIONS
+from chats.selectors.schedule import overlapping_chat
 from community.markdown import render_markdown
 from community.models import Community
 from members.models import User
@@ -44,27 +45,8 @@ def _normalise_tags(primary: str, extra: Sequence[str]) -> list[str]:
     return tags
 
 
-def _overlapping(
-    *, community: Community, hashtags: Sequence[str], start: datetime, end: datetime,
-    exclude_pk: int | None = None,
-) -> Chat | None:  # fmt: skip
-    """Another live-able chat of the community whose window meets [start, end) on a tag."""
-    wanted = {tag.lower() for tag in hashtags}
-    margin = settings.CHAT_MAX_WINDOW
-    candidates = (
-        Chat.objects.not_cancelled()
-        .filter(community=community, start_at__lt=end + margin, end_at__gt=start - margin)
-        .exclude(pk=exclude_pk)
-    )
-    for other in candidates:
-        shares_tag = wanted & {tag.lower() for tag in other.hashtags}
-        if shares_tag and other.window_start < end and start < other.window_end:
-            return other
-    return None
-
-
 def _check_overlap(chat: Chat) -> None:
-    other = _overlapping(
+    other = overlapping_chat(
         community=chat.community, hashtags=chat.hashtags, start=chat.window_start,
         end=chat.window_end, exclude_pk=chat.pk,
     )  # fmt: skip
@@ -281,7 +263,7 @@ def series_generate_occurrences(*, series: ChatSeries, now: datetime | None = No
 
 
 def _clashes(chat: Chat) -> bool:
-    other = _overlapping(
+    other = overlapping_chat(
         community=chat.community, hashtags=chat.hashtags,
         start=chat.window_start, end=chat.window_end,
     )  # fmt: skip

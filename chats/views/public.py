@@ -9,6 +9,7 @@ from chats import calendar
 from chats.forms.public import ScheduleFilterForm, TimeZoneForm
 from chats.models import Chat
 from chats.selectors import schedule as selectors
+from chats.selectors.archive import chat_posts
 from chats.selectors.participation import participation_for_chat
 from chats.timezones import TZ_COOKIE, TZ_COOKIE_MAX_AGE, visitor_zone
 from community.models import Community
@@ -48,6 +49,7 @@ def chat_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "chat": chat, "community": chat.community, "chat_status": chat.status_at(now),
         "questions": questions or [], "questions_withheld": questions is None,
         "visitor_zone": visitor_zone(request), "now": now,
+        "placements": chat_posts(chat=chat) if chat.start_at - chat.pre_window <= now else [],
     }  # fmt: skip
     context = {**participation_for_chat(chat=chat, user=request.user), **page}
     return render(request, "chats/detail.html", context)
