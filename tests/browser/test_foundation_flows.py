@@ -11,6 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from community.models import Community, Membership
 from members.models import User
+from tests.browser.ui import account_nav, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -19,18 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SIGN_UP_FIELDS = ["Email:", "Password:", "Password (again):"]
 # Required fields' labels end in an asterisk, hence no exact match.
 COMMUNITY_FIELDS = ["Name", "Hashtag", "Description", "Rules", "Time zone", "Website"]
-
-
-def _sign_in(page: Page, user: User) -> None:
-    _account_nav(page).get_by_role("link", name="Sign in").click()
-    page.get_by_label("Email:", exact=True).fill(user.email)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(_account_nav(page)).to_contain_text(user.public_name)
-
-
-def _account_nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Account")
 
 
 def _members_link(page: Page, count: str) -> Locator:
@@ -64,7 +53,7 @@ def test_it_signs_up_verifies_and_starts_a_community(
     page = new_page()
     page.goto(reverse("home"))
 
-    _account_nav(page).get_by_role("link", name="Join").click()
+    account_nav(page).get_by_role("link", name="Join").click()
     page.get_by_label("Email:", exact=True).fill("nadia@example.org")
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again):", exact=True).fill(PASSWORD)
@@ -74,7 +63,7 @@ def test_it_signs_up_verifies_and_starts_a_community(
     page.goto(_confirmation_link(live_server.url))
     page.get_by_role("button", name="Confirm").click()
     user = User.objects.get(email="nadia@example.org")
-    expect(_account_nav(page)).to_contain_text(user.public_name)
+    expect(account_nav(page)).to_contain_text(user.public_name)
 
     _open_communities(page)
     page.get_by_role("link", name="Start a community").click()
@@ -97,7 +86,7 @@ def test_it_lets_a_verified_member_join_and_leave_with_the_buttons(
 ) -> None:
     page = new_page()
     page.goto(reverse("home"))
-    _sign_in(page, outsider_user)
+    sign_in(page, outsider_user)
     _open_communities(page)
     page.get_by_role("link", name=community.name).click()
     expect(_members_link(page, "1 member")).to_be_visible()
@@ -123,7 +112,7 @@ def test_it_shows_an_outsider_the_403_page_instead_of_the_edit_form(
 ) -> None:
     page = new_page()
     page.goto(reverse("home"))
-    _sign_in(page, outsider_user)
+    sign_in(page, outsider_user)
 
     response = page.goto(reverse("communities:edit", kwargs={"slug": community.slug}))
 
@@ -147,12 +136,12 @@ def test_it_labels_every_input_on_the_sign_up_and_community_forms(
 ) -> None:
     page = new_page()
     page.goto(reverse("home"))
-    _account_nav(page).get_by_role("link", name="Join").click()
+    account_nav(page).get_by_role("link", name="Join").click()
     for label in SIGN_UP_FIELDS:
         expect(page.get_by_label(label, exact=True)).to_be_editable()
     assert _unlabelled_inputs(page) == []
 
-    _sign_in(page, make_user("lena"))
+    sign_in(page, make_user("lena"))
     _open_communities(page)
     page.get_by_role("link", name="Start a community").click()
     for label in COMMUNITY_FIELDS:
