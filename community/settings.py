@@ -279,7 +279,14 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF, *env.list("CSP_FORM_ACTION_EXTRA", default=[])],
+    # Browsers apply form-action to redirects after a POST: "Log in with X" posts
+    # to us and is redirected to X's authorize page.
+    "form-action": [
+        CSP.SELF,
+        "https://x.com",
+        "https://twitter.com",
+        *env.list("CSP_FORM_ACTION_EXTRA", default=[]),
+    ],
     "frame-ancestors": [CSP.NONE],
 }
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
