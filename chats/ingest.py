@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -55,7 +56,7 @@ class PullResult:
 
 
 def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, str], int]:
-    unique = {(a.network, a.external_id): a for a in accounts}
+    unique = dict(sorted({(a.network, a.external_id): a for a in accounts}.items()))
     linked = dict(
         User.objects.filter(x_user_id__in=[key[1] for key in unique if key[0] == "x"])
         .values_list("x_user_id", "pk")
@@ -71,6 +72,12 @@ def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, s
         )
         for a in unique.values()
     ]
+    # Chat regulars post again and again: rewriting their unchanged rows was a fifth of
+    # the store's time in benchmarks/ingest.py. Only new or changed accounts are written.
+    ids = _unchanged_accounts(rows)
+    rows = [row for row in rows if (row.network, row.external_id) not in ids]
+    if not rows:
+        return ids
     Account.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -78,10 +85,30 @@ def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, s
         update_fields=["handle", "display_name", "avatar_url", "member", "updated_at"],
     )
     if all(row.pk for row in rows):
-        return {(row.network, row.external_id): row.pk for row in rows}
+        return ids | {(row.network, row.external_id): row.pk for row in rows}
     # Backends that cannot return ids from an upsert: one look-up for the batch.
-    found = Account.objects.filter(external_id__in=[k[1] for k in unique])
+    found = Account.objects.filter(
+        network__in={k[0] for k in unique}, external_id__in=[k[1] for k in unique]
+    )
     return {(a.network, a.external_id): a.pk for a in found}
+
+
+def _unchanged_accounts(rows: Sequence[Account]) -> dict[tuple[str, str], int]:
+    """Ids of the accounts already stored exactly as `rows` would write them."""
+    wanted = {
+        (r.network, r.external_id): (r.handle, r.display_name, r.avatar_url, r.member_id)
+        for r in rows
+    }
+    stored = Account.objects.filter(
+        network__in={key[0] for key in wanted}, external_id__in=[key[1] for key in wanted]
+    ).values_list(
+        "pk", "network", "external_id", "handle", "display_name", "avatar_url", "member_id"
+    )
+    return {
+        (network, external_id): pk
+        for pk, network, external_id, *state in stored
+        if wanted.get((network, external_id)) == tuple(state)
+    }
 
 
 def _post_row(post: NormalisedPost, author_id: int) -> Post:
@@ -143,12 +170,17 @@ def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:
     """Upsert accounts and posts and place them; call inside the page's transaction."""
     if not posts:
         return StoreResult()
-    posts = list({(p.network, p.external_id): p for p in posts}.values())
+    # Rows are locked in key order, so overlapping pulls of two queries (a chat with extra
+    # hashtags and its community's sweep) wait for each other instead of deadlocking.
+    posts = [p for _, p in sorted({(p.network, p.external_id): p for p in posts}.items())]
     authors = _upsert_accounts(post.author for post in posts)
+    # The network too: without it the unique index (network, external_id) cannot serve
+    # the look-up and every page scans the whole table (benchmarks/ingest.py found it).
+    networks = {p.network for p in posts}
     known = set(
-        Post.objects.filter(external_id__in=[p.external_id for p in posts]).values_list(
-            "network", "external_id"
-        )
+        Post.objects.filter(
+            network__in=networks, external_id__in=[p.external_id for p in posts]
+        ).values_list("network", "external_id")
     )
     rows = [_post_row(p, authors[(p.author.network, p.author.external_id)]) for p in posts]
     Post.objects.bulk_create(
@@ -157,16 +189,26 @@ def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:
     )  # fmt: skip
     if not all(row.pk for row in rows):
         ids = dict(
-            Post.objects.filter(external_id__in=[r.external_id for r in rows]).values_list(
-                "external_id", "pk"
-            )
+            Post.objects.filter(
+                network__in=networks, external_id__in=[r.external_id for r in rows]
+            ).values_list("external_id", "pk")
         )
         for row in rows:
             row.pk = ids[row.external_id]
     placements = _placements(rows)
     PostPlacement.objects.bulk_create(placements, ignore_conflicts=True)
+    _retire_edited(posts)
     new = sum(1 for p in posts if (p.network, p.external_id) not in known)
     return StoreResult(new=new, refreshed=len(posts) - new, placements=len(placements))
+
+
+def _retire_edited(posts: Sequence[NormalisedPost]) -> None:
+    """Hide versions that an edit replaced: the transcript shows the final text once."""
+    for network in {p.network for p in posts if p.replaces}:
+        replaced = {old for p in posts if p.network == network for old in p.replaces}
+        Post.objects.filter(network=network, external_id__in=replaced, removed=False).update(
+            removed=True, removed_reason="Replaced by an edited version."
+        )
 
 
 # --- Cursors, usage and budget --------------------------------------------------
@@ -224,69 +266,87 @@ def _record_usage(*, cursor: SyncCursor, chat: Chat | None, now: datetime, reads
 # --- One pull -------------------------------------------------------------------
 
 
+def is_fresh(cursor: SyncCursor, *, now: datetime) -> bool:
+    """Whether the network still accepts the cursor's newest id as a since_id."""
+    recent = cursor.last_success_at and now - cursor.last_success_at < CURSOR_MAX_AGE
+    return bool(cursor.newest_id and recent)
+
+
 def pull_query_for(
     *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
 ) -> PullQuery:
     """Continue from the cursor when it is fresh; else start at the window's start."""
     hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
-    fresh = cursor.last_success_at and now - cursor.last_success_at < CURSOR_MAX_AGE
-    if cursor.newest_id and fresh:
+    if is_fresh(cursor, now=now):
         return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
     return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
 
 
-def _store_page(
-    *, cursor: SyncCursor, chat: Chat | None, page: Page, newest_id: str | None,
-    last: bool, now: datetime,
-) -> StoreResult:  # fmt: skip
-    """One page: posts, usage and cursor counters commit together or not at all."""
+def _advance(
+    *, cursor: SyncCursor, newest_id: str | None, now: datetime, since_id: str | None,
+    followers: Sequence[SyncCursor],
+) -> None:  # fmt: skip
+    """Mark the pull complete; call in the transaction of its last page."""
+    changes = {"last_success_at": now, "last_error": "", "consecutive_errors": 0}
+    if newest_id:
+        changes["newest_id"] = newest_id
+    SyncCursor.objects.filter(pk=cursor.pk).update(**changes)
+    if newest_id and since_id:
+        # A follower is a query whose hashtags this one includes. Where it stood exactly
+        # where this pull began, this pull read everything it would have: it moves too,
+        # so its next sweep does not read those posts again.
+        SyncCursor.objects.filter(pk__in=[f.pk for f in followers], newest_id=since_id).update(
+            newest_id=newest_id, last_success_at=now
+        )
+
+
+def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datetime) -> StoreResult:
+    """One page: posts, usage and cursor counters, in the caller's transaction."""
     reads = page.result_count or len(page.posts) + len(page.skipped)
-    with transaction.atomic():
-        stored = posts_store(posts=page.posts)
-        _record_usage(cursor=cursor, chat=chat, now=now, reads=reads)
-        changes = {
-            "requests_total": F("requests_total") + 1,
-            "reads_total": F("reads_total") + reads,
-            "malformed_count": F("malformed_count") + len(page.skipped),
-            "last_attempt_at": now,
-        }
-        if last:
-            # The cursor moves only once every page down to the old since_id is stored.
-            changes |= {"last_success_at": now, "last_error": "", "consecutive_errors": 0}
-            if newest_id:
-                changes["newest_id"] = newest_id
-        SyncCursor.objects.filter(pk=cursor.pk).update(**changes)
+    stored = posts_store(posts=page.posts)
+    _record_usage(cursor=cursor, chat=chat, now=now, reads=reads)
+    SyncCursor.objects.filter(pk=cursor.pk).update(
+        requests_total=F("requests_total") + 1,
+        reads_total=F("reads_total") + reads,
+        malformed_count=F("malformed_count") + len(page.skipped),
+        last_attempt_at=now,
+    )
     return stored
 
 
 def pull_run(
     *, cursor: SyncCursor, source: Source, query: PullQuery, chat: Chat | None = None,
-    now: datetime | None = None,
+    followers: Sequence[SyncCursor] = (), now: datetime | None = None,
 ) -> PullResult:  # fmt: skip
-    """Fetch every page of the query and store it page by page within the read budget."""
+    """Fetch every page of the query and store it page by page within the read budget.
+
+    Each page commits with its usage. The cursor moves only in the transaction of
+    the last page, once every page down to the old since_id is stored: a pull cut
+    short (crash, 429, budget) starts over and upserts what it reads again.
+    """
     now = now or timezone.now()
     community = cursor.community
     result = PullResult()
     cap = daily_cap(community)
     if reads_today(community=community, now=now) >= cap:
         return _pause_for_budget(cursor, cap, now, result)
-    newest_id, advanced = None, False
+    newest_id = None
+    advance = partial(_advance, cursor=cursor, now=now, since_id=query.since_id,
+                      followers=followers)  # fmt: skip
     # Each step of the generator is one request: the budget is checked between them.
     for page in source.fetch_pages(query):
         newest_id = newest_id or page.newest_id
-        advanced = not page.next_token
-        stored = _store_page(
-            cursor=cursor, chat=chat, page=page, newest_id=newest_id, last=advanced, now=now
-        )
-        _count(result, page, stored)
-        if not advanced and reads_today(community=community, now=now) >= cap:
+        with transaction.atomic():
+            _count(result, page, _store_page(cursor=cursor, chat=chat, page=page, now=now))
+            if not page.next_token:
+                advance(newest_id=newest_id)
+                result.complete = True
+        if not result.complete and reads_today(community=community, now=now) >= cap:
             return _pause_for_budget(cursor, cap, now, result)
-    if not advanced:  # no page at all, or a last page that still carried a next_token
-        changes = {"last_success_at": now, "last_attempt_at": now, "consecutive_errors": 0}
-        if newest_id:
-            changes["newest_id"] = newest_id
-        SyncCursor.objects.filter(pk=cursor.pk).update(last_error="", **changes)
-    result.complete = True
+    if not result.complete:  # no page at all, or a last page that still carried a next_token
+        with transaction.atomic():
+            advance(newest_id=newest_id)
+        result.complete = True
     return result
 
 

@@ -6,14 +6,21 @@ the query, its time bounds and its cursor, and records failures on the cursor.
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from chats.ingest import PullResult, cursor_for, pull_query_for, pull_run, query_key
+from chats.ingest import (
+    PullResult,
+    cursor_for,
+    is_fresh,
+    pull_query_for,
+    pull_run,
+    query_key,
+)
 from chats.models import Chat, SourceHealth, SyncCursor
 from chats.sources.base import Source
 from chats.sources.x import XSource
@@ -69,9 +76,11 @@ def source_mark_rate_limited(*, network: str, until: datetime) -> None:
 def cursor_record_error(
     *, cursor_id: int, error: str, now: datetime, retry_at: datetime | None = None
 ) -> None:
+    # The failed request counts too: the rate limit sees it, though X bills no reads.
     SyncCursor.objects.filter(pk=cursor_id).update(
         last_error=error[:2000], last_error_at=now, last_attempt_at=now,
         consecutive_errors=F("consecutive_errors") + 1, next_allowed_at=retry_at,
+        requests_total=F("requests_total") + 1,
     )  # fmt: skip
 
 
@@ -102,7 +111,24 @@ def chat_pull(
     start = max(chat.window_start, now - SEARCH_HORIZON)
     end = chat.window_end if chat.window_end <= now - END_TIME_MIN_AGE else None
     query = pull_query_for(cursor=cursor, start_time=start, end_time=end, now=now)
-    return pull_run(cursor=cursor, source=source, query=query, chat=chat, now=now)
+    followers = _stream_followers(chat=chat, cursor=cursor)
+    if query.since_id is None and followers and is_fresh(followers[0], now=now):
+        # Start where the community's sweep stopped: it then follows this pull, and
+        # the posts carrying both hashtags are read once, not by both queries.
+        query = replace(query, since_id=followers[0].newest_id, start_time=None)
+    return pull_run(
+        cursor=cursor, source=source, query=query, chat=chat, followers=followers, now=now
+    )
+
+
+def _stream_followers(*, chat: Chat, cursor: SyncCursor) -> list[SyncCursor]:
+    """The community's sweep cursor, when this chat's query covers it and is wider."""
+    community = chat.community
+    stream_key = query_key([community.hashtag])
+    chat_tags = {tag.lower() for tag in chat.hashtags}
+    if cursor.query == stream_key or community.hashtag.lower() not in chat_tags:
+        return []
+    return list(SyncCursor.objects.filter(network=cursor.network, query=stream_key))
 
 
 def stream_pull(
@@ -152,6 +178,9 @@ def pulls_due(*, now: datetime | None = None, network: str = "x") -> list[Target
         key = query_key(chat.hashtags)
         interval = timedelta(seconds=chat.community.poll_interval_seconds)
         covered.add(key)
+        if chat.community.hashtag.lower() in {tag.lower() for tag in chat.hashtags}:
+            # The chat's wider query stands in for its community's sweep meanwhile.
+            covered.add(query_key([chat.community.hashtag]))
         if _due(cursors.get(key), interval, now):
             targets.append(Target("chat", chat.pk))
     targets += [Target("final", pk) for pk in _claim_final_sweeps(now)]

@@ -33,6 +33,8 @@ class NormalisedPost:
     media: tuple[dict[str, str], ...] = ()
     # Lower case, without "#", in order of first appearance.
     hashtags: tuple[str, ...] = ()
+    # Earlier versions of this post that an edit replaced (their ids on the network).
+    replaces: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -193,8 +193,17 @@ def _post(
         metrics=_metrics(item.get("public_metrics")),
         media=_media(item.get("attachments"), media),
         hashtags=_hashtags(entities["hashtags"]),
+        replaces=_earlier_versions(item, tweet_id),
         raw=dict(item),
     )
+
+
+def _earlier_versions(item: Mapping[str, Any], tweet_id: str) -> tuple[str, ...]:
+    # An edit is a new post whose edit_history_tweet_ids lists every version, oldest first.
+    history = item.get("edit_history_tweet_ids")
+    if not isinstance(history, list):
+        return ()
+    return tuple(str(v) for v in history if _id_or_none(v) and str(v) != tweet_id)
 
 
 def _text_and_entities(item: Mapping[str, Any]) -> tuple[str, dict[str, list[Mapping]]]:

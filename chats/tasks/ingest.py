@@ -39,6 +39,7 @@ def _run(task: Task, cursor: SyncCursor, pull: Callable[[SyncCursor], PullResult
     with exclusive(f"pull:{cursor.pk}", timeout=settings.ARCHIVE_PULL_LOCK_SECONDS) as held:
         if not held:
             return "busy: another worker is pulling this query"
+        cursor.refresh_from_db()  # the holder before us may have moved it
         try:
             result = pull(cursor)
         except RateLimited as error:
