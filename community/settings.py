@@ -245,6 +245,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-due-reminders": {"task": "chats.tasks.reminders.send_due_reminders", "schedule": 60.0},
 }
+# The demo's recorded chat, replayed as if live (`make run` turns it on).
+ARCHIVE_DEMO_REPLAY = env.bool("ARCHIVE_DEMO_REPLAY", default=False)
+if ARCHIVE_DEMO_REPLAY:
+    CELERY_BEAT_SCHEDULE["replay-demo-chat"] = {
+        "task": "chats.tasks.demo.replay_demo_chat",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Internationalisation ----------------------------------------------------

@@ -6,6 +6,8 @@ from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from chats.demo import demo_archived_chat_anchor, demo_live_chat_anchor
+from chats.demo_schedule import seed_demo_schedule
 from community.markdown import render_markdown
 from community.models import Community, Membership
 from members.models import User
@@ -94,9 +96,14 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         rng = random.Random(20261126)  # noqa: S311  (a fixed seed: the same demo every time)
         users = [self._user(i, rng) for i in range(30)]
+        communities = []
         for index, spec in enumerate(COMMUNITIES):
             community = self._community(spec, creator=users[index])
             self._memberships(community, users, index, rng)
+            communities.append(community)
+        self._archive_demo(communities[0])
+        # After the archive: the series skip any slot the demo chats already hold.
+        seed_demo_schedule(communities=communities)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(COMMUNITIES)} communities, "
@@ -152,3 +159,15 @@ class Command(BaseCommand):
                 member=user,
                 defaults={"role": roles.get(user.pk, Role.MEMBER)},
             )
+
+    # --- The archive: a recorded chat replayed live, and one from last week -------
+
+    def _archive_demo(self, community: Community) -> None:
+        """One chat "live now" (the beat task replay_demo_chat fills it), one archived."""
+        archived = demo_archived_chat_anchor(community=community)
+        live = demo_live_chat_anchor(community=community)
+        self.stdout.write(
+            f"Demo archive: “{archived.title}” ({archived.placements.count()} posts), "
+            f"“{live.title}” live since {live.start_at:%H:%M} UTC "
+            f"({live.placements.count()} posts so far)."
+        )
