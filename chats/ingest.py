@@ -31,6 +31,10 @@ POST_REFRESH_FIELDS = [
 ]  # fmt: skip
 # A since_id older than seven days is refused by recent search: start afresh before that.
 CURSOR_MAX_AGE = timedelta(days=6, hours=23)
+# A cursor with no gap left by a stopped pull (see SyncCursor.resume_until_id).
+NO_GAP = {
+    "resume_since_id": "", "resume_start_time": None, "resume_until_id": "", "resume_newest_id": "",
+}  # fmt: skip
 
 
 @dataclass
@@ -275,8 +279,14 @@ def is_fresh(cursor: SyncCursor, *, now: datetime) -> bool:
 def pull_query_for(
     *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
 ) -> PullQuery:
-    """Continue from the cursor when it is fresh; else start at the window's start."""
+    """Fill a stopped pull's gap first; else continue from a fresh cursor or the window's start."""
     hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
+    if cursor.resuming:
+        return PullQuery(
+            hashtags=hashtags, since_id=cursor.resume_since_id or None,
+            start_time=cursor.resume_start_time, end_time=end_time,
+            until_id=cursor.resume_until_id,
+        )  # fmt: skip
     if is_fresh(cursor, now=now):
         return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
     return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
@@ -287,17 +297,34 @@ def _advance(
     followers: Sequence[SyncCursor],
 ) -> None:  # fmt: skip
     """Mark the pull complete; call in the transaction of its last page."""
-    changes = {"last_success_at": now, "last_error": "", "consecutive_errors": 0}
+    changes = {"last_success_at": now, "last_error": "", "consecutive_errors": 0, **NO_GAP}
     if newest_id:
         changes["newest_id"] = newest_id
     SyncCursor.objects.filter(pk=cursor.pk).update(**changes)
     if newest_id and since_id:
         # A follower is a query whose hashtags this one includes. Where it stood exactly
-        # where this pull began, this pull read everything it would have: it moves too,
-        # so its next sweep does not read those posts again.
+        # where this pull began, this pull read everything it would have (a gap a stopped
+        # pull of its own left included): it moves too, so its next sweep does not read
+        # those posts again.
         SyncCursor.objects.filter(pk__in=[f.pk for f in followers], newest_id=since_id).update(
-            newest_id=newest_id, last_success_at=now
+            newest_id=newest_id, last_success_at=now, **NO_GAP
         )
+
+
+def _keep_gap(
+    *, cursor: SyncCursor, query: PullQuery, newest_id: str | None, oldest_id: str | None
+) -> None:
+    """Remember what a stopped pull has still to read; call in its last page's transaction.
+
+    Its pages are stored down to `oldest_id`: the next pull asks only for what is older
+    (and newer than the stopped pull's since_id or start time), so no post is read twice.
+    """
+    if not (newest_id and oldest_id):
+        return  # nothing stored yet: the next pull simply starts over
+    SyncCursor.objects.filter(pk=cursor.pk).update(
+        resume_since_id=query.since_id or "", resume_start_time=query.start_time,
+        resume_until_id=oldest_id, resume_newest_id=newest_id,
+    )  # fmt: skip
 
 
 def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datetime) -> StoreResult:
@@ -322,7 +349,10 @@ def pull_run(
 
     Each page commits with its usage. The cursor moves only in the transaction of
     the last page, once every page down to the old since_id is stored: a pull cut
-    short (crash, 429, budget) starts over and upserts what it reads again.
+    short by a crash or a 429 starts over and upserts what it reads again. A pull the
+    budget stops records the gap below its oldest stored post instead: the next pull
+    reads only that (query.until_id), and completing it moves the cursor to the newest
+    id the stopped pull saw.
     """
     now = now or timezone.now()
     community = cursor.community
@@ -330,19 +360,24 @@ def pull_run(
     cap = daily_cap(community)
     if reads_today(community=community, now=now) >= cap:
         return _pause_for_budget(cursor, cap, now, result)
-    newest_id = None
+    # Filling a gap: the posts above it were stored by the pull that left it.
+    newest_id = cursor.resume_newest_id if query.until_id else None
+    oldest_id = query.until_id
     advance = partial(_advance, cursor=cursor, now=now, since_id=query.since_id,
                       followers=followers)  # fmt: skip
     # Each step of the generator is one request: the budget is checked between them.
     for page in source.fetch_pages(query):
         newest_id = newest_id or page.newest_id
+        oldest_id = page.oldest_id or oldest_id
         with transaction.atomic():
             _count(result, page, _store_page(cursor=cursor, chat=chat, page=page, now=now))
             if not page.next_token:
                 advance(newest_id=newest_id)
                 result.complete = True
-        if not result.complete and reads_today(community=community, now=now) >= cap:
-            return _pause_for_budget(cursor, cap, now, result)
+            elif reads_today(community=community, now=now) >= cap:
+                # With the page that reached the cap, so no stored page is left uncovered.
+                _keep_gap(cursor=cursor, query=query, newest_id=newest_id, oldest_id=oldest_id)
+                return _pause_for_budget(cursor, cap, now, result)
     if not result.complete:  # no page at all, or a last page that still carried a next_token
         with transaction.atomic():
             advance(newest_id=newest_id)

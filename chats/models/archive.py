@@ -123,6 +123,14 @@ class SyncCursor(models.Model):
     malformed_count = models.PositiveIntegerField(default=0)
     requests_total = models.PositiveBigIntegerField(default=0)
     reads_total = models.PositiveBigIntegerField(default=0)
+    # A pull the daily budget stopped between pages leaves a gap: from its since_id (or,
+    # when it began at a time, its start_time) up to the oldest post it stored. The next
+    # pull reads only that gap, then the cursor jumps to the newest id the stopped pull
+    # saw. Blank resume_until_id: no gap.
+    resume_since_id = models.CharField(max_length=64, blank=True)
+    resume_start_time = models.DateTimeField(null=True, blank=True)
+    resume_until_id = models.CharField(max_length=64, blank=True)
+    resume_newest_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -132,6 +140,11 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network}: {self.query}"
+
+    @property
+    def resuming(self) -> bool:
+        """Whether an interrupted pull left posts still to read below its oldest one."""
+        return bool(self.resume_until_id)
 
 
 class ReadUsage(models.Model):

@@ -112,9 +112,11 @@ def chat_pull(
     end = chat.window_end if chat.window_end <= now - END_TIME_MIN_AGE else None
     query = pull_query_for(cursor=cursor, start_time=start, end_time=end, now=now)
     followers = _stream_followers(chat=chat, cursor=cursor)
-    if query.since_id is None and followers and is_fresh(followers[0], now=now):
+    fresh_start = query.since_id is None and query.until_id is None
+    if fresh_start and followers and is_fresh(followers[0], now=now):
         # Start where the community's sweep stopped: it then follows this pull, and
-        # the posts carrying both hashtags are read once, not by both queries.
+        # the posts carrying both hashtags are read once, not by both queries. Not when
+        # filling a gap: that must start exactly where the stopped pull started.
         query = replace(query, since_id=followers[0].newest_id, start_time=None)
     return pull_run(
         cursor=cursor, source=source, query=query, chat=chat, followers=followers, now=now

@@ -60,6 +60,8 @@ class PullQuery:
     since_id: str | None = None
     start_time: datetime | None = None
     end_time: datetime | None = None
+    # Only posts older than this id: what a pull stopped between pages has still to read.
+    until_id: str | None = None
 
 
 class SourceError(Exception):

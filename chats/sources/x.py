@@ -400,6 +400,8 @@ def search_params(query: PullQuery, *, now: datetime) -> dict[str, Any] | None:
     )
     if since_id is None and start_time and end_time and start_time >= end_time:
         return None
+    if query.until_id is not None and snowflake_time(query.until_id) <= oldest_allowed:
+        return None  # everything older than until_id is beyond what X still serves
     return {
         "query": build_x_query(query.hashtags),
         "max_results": 100,
@@ -407,6 +409,7 @@ def search_params(query: PullQuery, *, now: datetime) -> dict[str, Any] | None:
         "since_id": since_id,
         "start_time": None if since_id else start_time,
         "end_time": end_time,
+        "until_id": query.until_id,
         "tweet_fields": TWEET_FIELDS,
         "expansions": EXPANSIONS,
         "user_fields": USER_FIELDS,

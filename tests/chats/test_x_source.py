@@ -122,6 +122,22 @@ def test_it_starts_the_first_pull_at_the_window_start(
     assert "since_id" not in request
 
 
+def test_it_asks_every_page_only_for_posts_older_than_until_id(
+    x_api: FakeXApi, source: XSource, chat_start: datetime
+) -> None:
+    tweets = _chat(x_api, chat_start, 260)
+    since_id, until_id = tweets[9]["id"], tweets[240]["id"]
+    query = PullQuery(hashtags=("KMers",), since_id=since_id, until_id=until_id)
+
+    pages = list(source.fetch_pages(query))
+
+    assert _ids(pages) == sorted((t["id"] for t in tweets[10:240]), key=int, reverse=True)
+    assert [len(p.posts) for p in pages] == [100, 100, 30]
+    requests_made = x_api.search_requests
+    assert len(requests_made) == 3
+    assert {(r["since_id"], r["until_id"]) for r in requests_made} == {(since_id, until_id)}
+
+
 def test_it_searches_several_hashtags_at_once(
     x_api: FakeXApi, source: XSource, chat_start: datetime
 ) -> None:
@@ -341,6 +357,21 @@ def test_it_trades_a_since_id_older_than_seven_days_for_the_window() -> None:
     assert params is not None
     assert params["since_id"] is None
     assert now - timedelta(days=7) < params["start_time"] < now - timedelta(days=6)
+
+
+def test_it_keeps_until_id_when_it_trades_an_old_since_id_for_the_window() -> None:
+    now = datetime.now(UTC)
+    old_id, until_id = snowflake(now - timedelta(days=8)), snowflake(now - timedelta(days=2))
+    query = PullQuery(hashtags=("KMers",), since_id=old_id, until_id=until_id)
+
+    params = search_params(query, now=now)
+    beyond = search_params(replace(query, until_id=old_id), now=now)
+
+    assert params is not None
+    assert (params["since_id"], params["until_id"]) == (None, until_id)
+    assert now - timedelta(days=7) < params["start_time"] < now - timedelta(days=6)
+    # Nothing older than an id X no longer serves is left to ask for.
+    assert beyond is None
 
 
 def test_it_leaves_out_an_end_time_x_would_refuse() -> None:

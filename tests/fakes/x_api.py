@@ -267,9 +267,11 @@ class FakeXApi:
             end_time = self._check_recent(since_id, start_time, end_time)
         max_results = _parse_max_results(params.get("max_results", "10"))
         signature = _signature(params)
-        until_id = (
-            _decode_token(params["next_token"], signature) if "next_token" in params else None
-        )
+        # A next_token is an until_id of its own: the tighter of the two bounds counts.
+        bounds = [_parse_id(params, "until_id")]
+        if "next_token" in params:
+            bounds.append(_decode_token(params["next_token"], signature))
+        until_id = min((b for b in bounds if b is not None), default=None)
         fields = {
             key: set(filter(None, params.get(key, "").split(",")))
             for key in ("tweet.fields", "user.fields", "media.fields", "expansions")
