@@ -10,7 +10,6 @@ seed, so a chat always yields the same ids and replaying it twice stores nothing
 
 import hashlib
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,16 @@ from django.utils import timezone
 from chats.ingest import posts_store
 from chats.models import Chat, Post
 from chats.services.schedule import chat_set_hosts, question_add
-from chats.sources.x import X_EPOCH_MS, normalise_x_page
+from chats.sources.x import normalise_x_page
+from chats.sources.x_objects import (
+    BASE62_DIGITS,
+    base62,
+    display_url,
+    entities,
+    escape_x_text,
+    snowflake,
+    x_time,
+)
 from community.markdown import render_markdown
 from community.models import Community
 
@@ -34,9 +42,6 @@ LIVE_STARTED_AGO = timedelta(minutes=10)
 ARCHIVE_AGE = timedelta(days=7)
 # Posts from the same chat are 10 ms to minutes apart: one worker number is enough.
 _WORKER = 417
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_HASHTAG_RE = re.compile(r"(?<![\w/&])#(\w*[^\W\d_]\w*)")
-_MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,15})")
 
 
 @dataclass(frozen=True)
@@ -248,7 +253,7 @@ class Recording:
             "result_count": len(tweets),
         }
         if not last:
-            meta["next_token"] = _base62(min(ids))
+            meta["next_token"] = base62(min(ids))
         return {"data": tweets, "includes": includes, "meta": meta}
 
 
@@ -379,22 +384,23 @@ class _Recorder:
         reply_to: dict[str, Any] | None = None, quote: dict[str, Any] | None = None,
         link: str | None = None, photo: bool = False, likes: tuple[int, int] = (0, 12),
     ) -> dict[str, Any]:  # fmt: skip
-        tweet_id = self._snowflake(at)
+        self.sequence += 1
+        tweet_id = snowflake(at, worker=_WORKER, sequence=self.sequence)
         urls: list[tuple[str, dict[str, Any]]] = []
         if link:
-            urls.append(self._link(link, _display_url(link)))
+            urls.append(self._link(link, display_url(link)))
         if quote is not None:
             status = f"https://x.com/{self._handle(quote['author_id'])}/status/{quote['id']}"
-            urls.append(self._link(status, _display_url(status)))
+            urls.append(self._link(status, display_url(status)))
         if photo:
             urls.append(self._photo(tweet_id, author))
-        raw = " ".join([_escape(text), *(short for short, _ in urls)])
+        raw = " ".join([escape_x_text(text), *(short for short, _ in urls)])
         tweet: dict[str, Any] = {
             "id": tweet_id, "text": raw, "edit_history_tweet_ids": [tweet_id],
-            "created_at": _x_time(at), "author_id": author["id"],
+            "created_at": x_time(at), "author_id": author["id"],
             "conversation_id": reply_to["conversation_id"] if reply_to else tweet_id,
             "lang": "en", "public_metrics": self._metrics(likes),
-            "entities": _entities(raw, [entity for _, entity in urls]),
+            "entities": entities(raw, [entity for _, entity in urls]),
         }  # fmt: skip
         references = [("replied_to", reply_to), ("quoted", quote)]
         if refs := [{"type": kind, "id": ref["id"]} for kind, ref in references if ref]:
@@ -407,7 +413,7 @@ class _Recorder:
         return tweet
 
     def _link(self, expanded: str, display: str) -> tuple[str, dict[str, Any]]:
-        short = "https://t.co/" + "".join(self.rng.choice(_BASE62) for _ in range(10))
+        short = "https://t.co/" + "".join(self.rng.choice(BASE62_DIGITS) for _ in range(10))
         return short, {"url": short, "expanded_url": expanded, "display_url": display}
 
     def _photo(self, tweet_id: str, author: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -440,11 +446,6 @@ class _Recorder:
             metrics["reply_count"] = counts[("replied_to", post.tweet["id"])]
             metrics["quote_count"] = counts[("quoted", post.tweet["id"])]
 
-    def _snowflake(self, at: datetime) -> str:
-        self.sequence += 1
-        ms = int(at.timestamp() * 1000) - X_EPOCH_MS
-        return str((ms << 22) | (_WORKER << 12) | (self.sequence % 4096))
-
     def _someone_but(self, user_id: str) -> dict[str, Any]:
         return self.rng.choice([p for p in self.people if p["id"] != user_id])
 
@@ -456,54 +457,6 @@ def _user(handle: str, name: str) -> dict[str, Any]:
     # No avatar URL: the demo must not send visitors' browsers to invented addresses.
     user_id = str(int(hashlib.sha256(handle.encode()).hexdigest()[:15], 16))
     return {"id": user_id, "name": name, "username": handle, "verified": False}
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _x_time(at: datetime) -> str:
-    at = at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
-def _entities(raw: str, urls: list[dict[str, Any]]) -> dict[str, Any]:
-    """X's entities on the escaped text, offsets in code points (see chats/post_html.py)."""
-    for entity in urls:
-        entity["start"] = raw.index(entity["url"])
-        entity["end"] = entity["start"] + len(entity["url"])
-    spans = [(u["start"], u["end"]) for u in urls]
-
-    def free(match: re.Match[str]) -> bool:
-        return all(match.end() <= s or match.start() >= e for s, e in spans)
-
-    found = {
-        "hashtags": [
-            {"start": m.start(), "end": m.end(), "tag": m.group(1)}
-            for m in _HASHTAG_RE.finditer(raw)
-            if free(m)
-        ],
-        "mentions": [
-            {"start": m.start(), "end": m.end(), "username": m.group(1)}
-            for m in _MENTION_RE.finditer(raw)
-            if free(m)
-        ],
-        "urls": urls,
-    }
-    return {kind: values for kind, values in found.items() if values}
-
-
-def _display_url(expanded: str) -> str:
-    shown = re.sub(r"^https?://", "", expanded)
-    return shown if len(shown) <= 25 else shown[:24] + "\u2026"
-
-
-def _base62(number: int) -> str:
-    digits = ""
-    while number:
-        number, rest = divmod(number, 62)
-        digits = _BASE62[rest] + digits
-    return digits or "0"
 
 
 def _sticky_notes(rng: random.Random) -> str:

@@ -23,6 +23,7 @@ from .base import (
     SourceError,
     SourceUnavailable,
 )
+from .x_objects import snowflake_time
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=1)
 # end_time must be 10 s before the request; omitted, X uses now minus 30 s.
 END_TIME_MIN_AGE = timedelta(seconds=15)
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
-X_EPOCH_MS = 1288834974657
 
 TWEET_FIELDS = [
     "created_at",
@@ -415,10 +415,6 @@ def search_params(query: PullQuery, *, now: datetime) -> dict[str, Any] | None:
         "user_fields": USER_FIELDS,
         "media_fields": MEDIA_FIELDS,
     }
-
-
-def snowflake_time(snowflake_id: str) -> datetime:
-    return datetime.fromtimestamp(((int(snowflake_id) >> 22) + X_EPOCH_MS) / 1000, tz=UTC)
 
 
 def _next_payload(pages: Iterator[Any]) -> dict[str, Any] | None:

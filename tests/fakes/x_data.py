@@ -1,24 +1,40 @@
-"""Builders for X API v2 objects in their real shape, for the fake server, demo data and
-benchmarks. Plain functions of the standard library only: importable without pytest.
+"""Builders for X API v2 objects in their real shape, for the fake server, tests and
+benchmarks. Plain functions without Django: importable without pytest.
 
 Text is given as the author typed it; the builders escape it the way X does ("&", "<", ">")
 and compute entity offsets in code points on that escaped text (see chats/post_html.py).
+The pieces they share with the demo recording live in chats/sources/x_objects.py.
 """
 
 import hashlib
-import itertools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-# Snowflake: 41 bits of milliseconds since X's epoch, 10 bits of worker, 12 of sequence.
-X_EPOCH_MS = 1288834974657
-_sequence = itertools.count()
+from chats.sources.x_objects import (
+    X_EPOCH_MS,
+    base62,
+    display_url,
+    entities,
+    escape_x_text,
+    snowflake,
+    snowflake_time,
+    x_time,
+)
 
-_HASHTAG_RE = re.compile(r"(?<![\w/&])[#\uff03](\w*[^\W\d_]\w*)")
-_MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,15})")
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+__all__ = [
+    "DEFAULT_METRICS",
+    "X_EPOCH_MS",
+    "escape_x_text",
+    "make_media",
+    "make_retweet",
+    "make_tweet",
+    "make_user",
+    "search_response",
+    "snowflake",
+    "snowflake_time",
+    "x_time",
+]
 
 DEFAULT_METRICS = {
     "retweet_count": 0,
@@ -28,28 +44,6 @@ DEFAULT_METRICS = {
     "bookmark_count": 0,
     "impression_count": 0,
 }
-
-
-def snowflake(at: datetime, *, worker: int = 0, sequence: int | None = None) -> str:
-    """An id X could have given a post created at `at`; later posts get larger ids."""
-    ms = int(at.timestamp() * 1000) - X_EPOCH_MS
-    seq = next(_sequence) % 4096 if sequence is None else sequence
-    return str((ms << 22) | ((worker % 1024) << 12) | seq)
-
-
-def snowflake_time(snowflake_id: str | int) -> datetime:
-    ms = (int(snowflake_id) >> 22) + X_EPOCH_MS
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def x_time(at: datetime) -> str:
-    """X's timestamp format: "2026-11-24T17:00:00.000Z"."""
-    at = at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
-def escape_x_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def make_user(
@@ -112,7 +106,7 @@ def make_tweet(
     raw_text = escape_x_text(text)
     url_entities = _url_entities(raw_text, links or {})
     if media:
-        media_link = f"https://t.co/{_base62(int(tweet_id))[-10:]}"
+        media_link = f"https://t.co/{base62(int(tweet_id))[-10:]}"
         start = len(raw_text) + 1
         raw_text = f"{raw_text} {media_link}"
         url_entities.append(_media_url_entity(start, media_link, author, tweet_id, media[0]))
@@ -125,7 +119,7 @@ def make_tweet(
         "conversation_id": reply_to["conversation_id"] if reply_to else tweet_id,
         "lang": lang,
         "public_metrics": {**DEFAULT_METRICS, **(metrics or {})},
-        "entities": _entities(raw_text, url_entities),
+        "entities": entities(raw_text, url_entities),
     }
     references = _references(reply_to=reply_to, quote_of=quote_of)
     if references:
@@ -161,7 +155,7 @@ def make_retweet(
         "conversation_id": tweet_id,
         "lang": original.get("lang", "en"),
         "public_metrics": dict(DEFAULT_METRICS),
-        "entities": _entities(raw_text, urls),
+        "entities": entities(raw_text, urls),
         "referenced_tweets": [{"type": "retweeted", "id": original["id"]}],
     }
 
@@ -204,29 +198,6 @@ def _references(
     return [{"type": kind, "id": ref["id"]} for kind, ref in pairs if ref is not None]
 
 
-def _entities(raw_text: str, urls: list[dict[str, Any]]) -> dict[str, Any]:
-    url_spans = [(u["start"], u["end"]) for u in urls]
-
-    def outside_urls(match: re.Match[str]) -> bool:
-        return all(match.end() <= s or match.start() >= e for s, e in url_spans)
-
-    hashtags = [
-        {"start": m.start(), "end": m.end(), "tag": m.group(1)}
-        for m in _HASHTAG_RE.finditer(raw_text)
-        if outside_urls(m)
-    ]
-    mentions = [
-        {"start": m.start(), "end": m.end(), "username": m.group(1)}
-        for m in _MENTION_RE.finditer(raw_text)
-        if outside_urls(m)
-    ]
-    entities: dict[str, Any] = {}
-    for key, values in (("hashtags", hashtags), ("mentions", mentions), ("urls", urls)):
-        if values:
-            entities[key] = values
-    return entities
-
-
 def _url_entities(raw_text: str, links: Mapping[str, str]) -> list[dict[str, Any]]:
     entities = []
     for short, expanded in links.items():
@@ -239,7 +210,7 @@ def _url_entities(raw_text: str, links: Mapping[str, str]) -> list[dict[str, Any
                 "end": start + len(short),
                 "url": short,
                 "expanded_url": expanded,
-                "display_url": _display_url(expanded),
+                "display_url": display_url(expanded),
             }
         )
     return sorted(entities, key=lambda e: e["start"])
@@ -257,16 +228,3 @@ def _media_url_entity(
         "display_url": f"pic.x.com/{link.rsplit('/', 1)[-1]}",
         "media_key": media["media_key"],
     }
-
-
-def _display_url(expanded: str) -> str:
-    shown = re.sub(r"^https?://", "", expanded)
-    return shown if len(shown) <= 25 else shown[:24] + "\u2026"
-
-
-def _base62(number: int) -> str:
-    digits = ""
-    while number:
-        number, rest = divmod(number, 62)
-        digits = _BASE62[rest] + digits
-    return digits or "0"
