@@ -89,7 +89,7 @@ def page_line(tweets: Sequence[dict[str, Any]]) -> str:
         sorted(tweets, key=lambda t: int(t["id"]), reverse=True),
         users=[u for u in AUTHORS if u["id"] in authors],
     )
-    page["__twarc"] = {"url": "https://api.x.com/2/tweets/search/recent", "version": "2.14.0"}
+    page["__twarc"] = {"url": "http://127.0.0.1/2/tweets/search/recent", "version": "2.14.0"}
     return json.dumps(page)
 
 
