@@ -53,6 +53,7 @@ def test_it_shows_the_archived_posts_of_a_live_chat_in_time_order(
     assert page.index("answer 1 ") < page.index("answer 2 ")
     assert '<a href="/search/?q=%23KMers">#KMers</a>' in page
     assert "updating live" in page
+    assert '<a href="#posts-heading">Follow the posts as they arrive' in page
     assert reverse("chats:chat_posts", kwargs={"slug": "kmers", "pk": live_chat.pk}) in page
 
 
