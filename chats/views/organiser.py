@@ -24,6 +24,7 @@ from chats.models import Chat, Question, TopicSuggestion
 from chats.models.schedule import MAX_QUESTIONS
 from chats.selectors import organiser as selectors
 from chats.services import schedule
+from chats.services.topics import topic_mark_scheduled
 from community.models import Community
 from community.permissions import (
     get_chat_for_moderator,
@@ -113,13 +114,8 @@ def series_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _mark_suggestion_scheduled(suggestion: TopicSuggestion | None, chat: Chat) -> None:
-    if suggestion is None:
-        return
-    try:
-        from chats.services.topics import topic_mark_scheduled  # written by the topics pages
-    except ImportError:
-        return
-    topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
+    if suggestion is not None:
+        topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
 
 
 @login_required
