@@ -8,22 +8,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Community, Membership
+from .models import Community
+from .selectors import membership_for
 
 if TYPE_CHECKING:
     from chats.models import Chat, ChatSeries
 
 
-def _membership(request: HttpRequest, community: Community) -> Membership | None:
-    if not request.user.is_authenticated:
-        return None
-    return Membership.objects.filter(community=community, member=request.user).first()
-
-
 def get_community_for_organiser(request: HttpRequest, slug: str) -> Community:
     """The community, if the requesting user organises it; 404 or 403 otherwise."""
     community = get_object_or_404(Community, slug=slug)
-    membership = _membership(request, community)
+    membership = membership_for(community=community, user=request.user)
     if membership is None or not membership.is_organiser:
         raise PermissionDenied("Only this community's organisers can do that.")
     return community
@@ -32,7 +27,7 @@ def get_community_for_organiser(request: HttpRequest, slug: str) -> Community:
 def get_community_for_moderator(request: HttpRequest, slug: str) -> Community:
     """The community, if the requesting user organises or moderates it."""
     community = get_object_or_404(Community, slug=slug)
-    membership = _membership(request, community)
+    membership = membership_for(community=community, user=request.user)
     if membership is None or not membership.can_moderate:
         raise PermissionDenied("Only this community's organisers and moderators can do that.")
     return community
@@ -60,6 +55,6 @@ def get_series_for_moderator(request: HttpRequest, slug: str, pk: int) -> ChatSe
 def get_community_for_member(request: HttpRequest, slug: str) -> Community:
     """The community, if the requesting user belongs to it (any role)."""
     community = get_object_or_404(Community, slug=slug)
-    if _membership(request, community) is None:
+    if membership_for(community=community, user=request.user) is None:
         raise PermissionDenied(f"Join {community.name} first.")
     return community

@@ -72,7 +72,7 @@ def community_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"#{community.hashtag} is yours to organise.")
         return redirect(community)
     context = {"form": form, "verified": verified}
-    return render(request, "community/form.html", context, status=_status(form, request))
+    return render(request, "community/form.html", context, status=_status(request))
 
 
 @login_required
@@ -85,7 +85,7 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "Community saved.")
         return redirect(community)
     context = {"form": form, "community": community, "verified": True}
-    return render(request, "community/form.html", context, status=_status(form, request))
+    return render(request, "community/form.html", context, status=_status(request))
 
 
 @login_required
@@ -136,7 +136,7 @@ def membership_role(request: HttpRequest, slug: str, username: str) -> HttpRespo
     return redirect("communities:members", slug=community.slug)
 
 
-def _status(form: CommunityForm, request: HttpRequest) -> int:
+def _status(request: HttpRequest) -> int:
     return 400 if request.method == "POST" else 200
 
 
