@@ -49,8 +49,8 @@ HASHTAG = "BenchChat"
 COPY_COLUMNS = [
     "network", "external_id", "author_id", "text", "html", "created_at", "conversation_id",
     "reply_to_id", "quoted_id", "language", "like_count", "reply_count", "repost_count",
-    "quote_count", "media", "hashtags", "raw", "removed", "removed_reason", "first_seen_at",
-    "updated_at",
+    "quote_count", "media", "links", "hashtags", "raw", "removed", "removed_reason",
+    "first_seen_at", "updated_at",
 ]  # fmt: skip
 PHRASES = [
     "narrating our work in the open made onboarding twice as fast",
@@ -189,7 +189,8 @@ def _copy_row(post: NormalisedPost, author_id: int, now: str) -> list[object]:
         post.network, post.external_id, author_id, post.text, post.html,
         post.created_at.isoformat(), post.conversation_id or "", post.reply_to_id or "",
         post.quoted_id or "", post.language, m["likes"], m["replies"], m["reposts"],
-        m["quotes"], json.dumps(list(post.media)), json.dumps(list(post.hashtags)),
+        m["quotes"], json.dumps(list(post.media)), json.dumps(list(post.links)),
+        json.dumps(list(post.hashtags)),
         json.dumps(post.raw), "f", "", now, now,
     ]  # fmt: skip
 

@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 POST_REFRESH_FIELDS = [
     "author", "text", "html", "conversation_id", "reply_to_id", "quoted_id", "language",
-    "like_count", "reply_count", "repost_count", "quote_count", "media", "hashtags", "raw",
+    "like_count", "reply_count", "repost_count", "quote_count", "media", "links", "hashtags",
+    "raw",
 ]  # fmt: skip
 # A since_id older than seven days is refused by recent search: start afresh before that.
 CURSOR_MAX_AGE = timedelta(days=6, hours=23)
@@ -125,7 +126,8 @@ def _post_row(post: NormalisedPost, author_id: int) -> Post:
         quoted_id=post.quoted_id or "", language=post.language or "",
         like_count=metrics.get("likes", 0), reply_count=metrics.get("replies", 0),
         repost_count=metrics.get("reposts", 0), quote_count=metrics.get("quotes", 0),
-        media=list(post.media), hashtags=[tag.lower() for tag in post.hashtags], raw=post.raw,
+        media=list(post.media), links=list(post.links),
+        hashtags=[tag.lower() for tag in post.hashtags], raw=post.raw,
     )  # fmt: skip
 
 
@@ -187,7 +189,16 @@ def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:
     placements = _placements(rows)
     PostPlacement.objects.bulk_create(placements, ignore_conflicts=True)
     _retire_edited(posts)
+    _mark_archives_changed(placements)
     return StoreResult(new=new, refreshed=len(posts) - new, placements=len(placements))
+
+
+def _mark_archives_changed(placements: Sequence[PostPlacement]) -> None:
+    # New posts and refreshed metrics both change what a transcript shows: its cache and
+    # ETag key on this.
+    chat_ids = {p.chat_id for p in placements if p.chat_id is not None}
+    if chat_ids:
+        Chat.objects.filter(pk__in=chat_ids).update(archive_changed_at=timezone.now())
 
 
 def _upsert_posts_orm(rows: Sequence[Post]) -> int:
@@ -221,7 +232,7 @@ _POST_UPSERT_SQL = """
     INSERT INTO chats_post (
         network, external_id, author_id, text, html, created_at, conversation_id,
         reply_to_id, quoted_id, language, like_count, reply_count, repost_count, quote_count,
-        media, hashtags, raw, removed, removed_reason, first_seen_at, updated_at
+        media, links, hashtags, raw, removed, removed_reason, first_seen_at, updated_at
     ) VALUES %s
     ON CONFLICT (network, external_id) DO UPDATE SET
         author_id = EXCLUDED.author_id, text = EXCLUDED.text, html = EXCLUDED.html,
@@ -229,11 +240,12 @@ _POST_UPSERT_SQL = """
         quoted_id = EXCLUDED.quoted_id, language = EXCLUDED.language,
         like_count = EXCLUDED.like_count, reply_count = EXCLUDED.reply_count,
         repost_count = EXCLUDED.repost_count, quote_count = EXCLUDED.quote_count,
-        media = EXCLUDED.media, hashtags = EXCLUDED.hashtags, raw = EXCLUDED.raw,
+        media = EXCLUDED.media, links = EXCLUDED.links, hashtags = EXCLUDED.hashtags,
+        raw = EXCLUDED.raw,
         updated_at = EXCLUDED.updated_at
     RETURNING id, network, external_id, (xmax = 0) AS inserted
 """
-_POST_UPSERT_ROW = "(" + ", ".join(["%s"] * 14 + ["%s::jsonb"] * 3 + ["%s"] * 4) + ")"
+_POST_UPSERT_ROW = "(" + ", ".join(["%s"] * 14 + ["%s::jsonb"] * 4 + ["%s"] * 4) + ")"
 
 
 def _upsert_posts_postgresql(rows: Sequence[Post]) -> int:
@@ -260,7 +272,8 @@ def _post_values(r: Post, now: datetime) -> tuple:
     return (
         r.network, r.external_id, r.author_id, r.text, r.html, r.created_at, r.conversation_id,
         r.reply_to_id, r.quoted_id, r.language, r.like_count, r.reply_count, r.repost_count,
-        r.quote_count, json.dumps(r.media), json.dumps(r.hashtags), json.dumps(r.raw),
+        r.quote_count, json.dumps(r.media), json.dumps(r.links), json.dumps(r.hashtags),
+        json.dumps(r.raw),
         r.removed, r.removed_reason, now, now,
     )  # fmt: skip
 
@@ -270,7 +283,7 @@ def _retire_edited(posts: Sequence[NormalisedPost]) -> None:
     for network in {p.network for p in posts if p.replaces}:
         replaced = {old for p in posts if p.network == network for old in p.replaces}
         Post.objects.filter(network=network, external_id__in=replaced, removed=False).update(
-            removed=True, removed_reason="Replaced by an edited version."
+            removed=True, removed_reason=Post.REMOVED_EDITED
         )
 
 

@@ -26,7 +26,9 @@ def exclusive(name: str, *, timeout: float) -> Iterator[bool]:
     """
     client = _redis()
     if client is not None:
-        lock = client.lock(f"lock:{name}", timeout=timeout, blocking=False)
+        # Namespaced like the cache, so sites (or test runs) sharing a Redis never collide.
+        key = django_cache.make_key(f"lock:{name}")
+        lock = client.lock(key, timeout=timeout, blocking=False)
         acquired = lock.acquire()
         try:
             yield acquired

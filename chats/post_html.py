@@ -167,6 +167,26 @@ def _url_html(entity: Entity, shown: str) -> str:
     return f'<a href="{escape(expanded)}" rel="{_LINK_REL}">{escape(display)}</a>'
 
 
+_POST_HOSTS = {"x.com", "twitter.com", "www.x.com", "www.twitter.com", "mobile.twitter.com"}
+
+
+def shared_links(urls: Sequence[Entity]) -> tuple[dict[str, str], ...]:
+    """The web resources a post shares, for a chat's recap: each {"url", "title"} once.
+
+    Media attachments and links to other posts (quotes) are not resources.
+    """
+    found: dict[str, dict[str, str]] = {}
+    for entity in urls:
+        url = entity.get("unwound_url") or entity.get("expanded_url") or entity.get("url")
+        if _is_media_link(entity) or not isinstance(url, str) or not _is_web_url(url):
+            continue
+        if (urlsplit(url).hostname or "").lower() in _POST_HOSTS:
+            continue
+        title = entity.get("title")
+        found.setdefault(url, {"url": url, "title": title if isinstance(title, str) else ""})
+    return tuple(found.values())
+
+
 def _is_media_link(entity: Entity) -> bool:
     # X appends a t.co link for attached media; the template shows the media itself.
     display = entity.get("display_url")

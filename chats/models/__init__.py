@@ -1,6 +1,17 @@
 """The chats app's models: the schedule now, the archive beside it later."""
 
-from .archive import Account, Network, Post, PostPlacement, ReadUsage, SourceHealth, SyncCursor
+from .archive import (
+    Account,
+    AccountExclusion,
+    HiddenReason,
+    ModerationAction,
+    Network,
+    Post,
+    PostPlacement,
+    ReadUsage,
+    SourceHealth,
+    SyncCursor,
+)
 from .schedule import (
     Chat,
     ChatHost,
@@ -15,10 +26,13 @@ from .schedule import (
 
 __all__ = [
     "Account",
+    "AccountExclusion",
     "Chat",
     "ChatHost",
     "ChatSeries",
+    "HiddenReason",
     "HostOffer",
+    "ModerationAction",
     "Network",
     "Post",
     "PostPlacement",

@@ -4,6 +4,7 @@ Shared fields say nothing about X: Mastodon and Bluesky posts fit the same rows.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from community.models import Community
@@ -44,6 +45,11 @@ class Account(models.Model):
 
 
 class Post(models.Model):
+    # removed_reason of a version an edit replaced (left out of transcripts: the edit is
+    # there) and of a post its author withdrew (shown as removed).
+    REMOVED_EDITED = "Replaced by an edited version."
+    REMOVED_BY_AUTHOR = "Removed by its author."
+
     network = models.CharField(max_length=16, choices=Network.choices)
     external_id = models.CharField(max_length=64)
     author = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="posts")
@@ -60,11 +66,17 @@ class Post(models.Model):
     repost_count = models.PositiveIntegerField(default=0)
     quote_count = models.PositiveIntegerField(default=0)
     media = models.JSONField(default=list, blank=True)
+    # Web links the post shares (not its media, not other posts): each {"url", "title"}.
+    links = models.JSONField(default=list, blank=True)
     # Lower-case, without '#'. On PostgreSQL a GIN index serves containment look-ups.
     hashtags = models.JSONField(default=list, blank=True)
     raw = models.JSONField(default=dict)
+    # Removed everywhere: replaced by an edit, or withdrawn by its author.
     removed = models.BooleanField(default=False)
     removed_reason = models.CharField(max_length=200, blank=True)
+    # PostgreSQL only: a trigger fills it from text and language (migration 0005); a GIN
+    # index serves /search/. Never read into Python: selectors defer it.
+    search_vector = SearchVectorField(null=True, editable=False)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,10 +90,21 @@ class Post(models.Model):
         return f"{self.network}:{self.external_id}"
 
 
+class HiddenReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    OFF_TOPIC = "off_topic", "Off topic"
+    ABUSE = "abuse", "Abusive or harassing"
+    PRIVACY = "privacy", "Shares private information"
+    EXCLUDED = "excluded", "Account excluded from this archive"
+    OTHER = "other", "Other"
+
+
 class PostPlacement(models.Model):
     """Where a post belongs: a chat of a community, or (chat empty) its between-chat stream.
 
     A post carrying two communities' hashtags has a row for each: the connection.
+    Moderation is per community, so a hidden post is hidden here, not in the other
+    community's archive.
     """
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="placements")
@@ -93,6 +116,8 @@ class PostPlacement(models.Model):
     )
     # Copied from the post so a transcript or stream page is one index range scan.
     created_at = models.DateTimeField()
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=16, choices=HiddenReason.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -195,3 +220,63 @@ class SourceHealth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network}: {'healthy' if self.healthy else 'unhealthy'}"
+
+
+class AccountExclusion(models.Model):
+    """An account whose posts a community keeps out of its archive, past and future."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="account_exclusions"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="exclusions")
+    reason = models.CharField(max_length=16, choices=HiddenReason.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "account"], name="chats_unique_account_exclusion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} excluded from {self.community}"
+
+
+class ModerationAction(models.Model):
+    """The log: who did what to which post or account, when and why."""
+
+    class Kind(models.TextChoices):
+        HIDE_POST = "hide_post", "Hid a post"
+        UNHIDE_POST = "unhide_post", "Unhid a post"
+        EXCLUDE_ACCOUNT = "exclude_account", "Excluded an account"
+        INCLUDE_ACCOUNT = "include_account", "Lifted an account's exclusion"
+        AUTHOR_REMOVAL = "author_removal", "Author removed their post"
+        AUTHOR_RESTORE = "author_restore", "Author restored their post"
+
+    # Empty for an author's removal, which applies to every community's archive.
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_log"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=16, choices=HiddenReason.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -86,6 +86,9 @@ class Chat(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Claimed (by a conditional update) when the post-chat sweep is enqueued.
     final_sweep_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Moves whenever the chat's archived posts change (a post stored or refreshed, a
+    # moderation action): the version that transcript caches and ETags key on.
+    archive_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

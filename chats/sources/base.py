@@ -31,6 +31,8 @@ class NormalisedPost:
     metrics: dict[str, int] = field(default_factory=dict)
     # Each: {"type", "url", "preview_url"}.
     media: tuple[dict[str, str], ...] = ()
+    # Web links shared in the post (not its media, not links to other posts): {"url", "title"}.
+    links: tuple[dict[str, str], ...] = ()
     # Lower case, without "#", in order of first appearance.
     hashtags: tuple[str, ...] = ()
     # Earlier versions of this post that an edit replaced (their ids on the network).

@@ -10,7 +10,12 @@ from typing import Any
 import requests
 import tweepy
 
-from chats.post_html import DEFAULT_HASHTAG_URL_PREFIX, render_post_html, unescape_x_text
+from chats.post_html import (
+    DEFAULT_HASHTAG_URL_PREFIX,
+    render_post_html,
+    shared_links,
+    unescape_x_text,
+)
 
 from .base import (
     NormalisedAccount,
@@ -192,6 +197,7 @@ def _post(
         language=_optional_str(item, "lang"),
         metrics=_metrics(item.get("public_metrics")),
         media=_media(item.get("attachments"), media),
+        links=shared_links(entities["urls"]),
         hashtags=_hashtags(entities["hashtags"]),
         replaces=_earlier_versions(item, tweet_id),
         raw=dict(item),
