@@ -178,6 +178,10 @@ ARCHIVE_FINAL_SWEEP_DELAY = timedelta(minutes=env.int("ARCHIVE_FINAL_SWEEP_MINUT
 # A pull lock outlives the task's hard time limit, so a killed worker frees it.
 ARCHIVE_PULL_TIME_LIMIT = env.int("ARCHIVE_PULL_TIME_LIMIT", default=300)
 ARCHIVE_PULL_LOCK_SECONDS = env.int("ARCHIVE_PULL_LOCK_SECONDS", default=330)
+# How often a live chat's page asks for new posts, and how long a finished chat's
+# transcript stays in the cache (a late post or a moderation action replaces it sooner).
+LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)
+TRANSCRIPT_CACHE_SECONDS = env.int("TRANSCRIPT_CACHE_SECONDS", default=86400)
 
 # --- Email ------------------------------------------------------------------
 _EMAIL_OPTION_NAMES = {

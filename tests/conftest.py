@@ -7,12 +7,18 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from community.models import Community, Membership
 from community.services import community_create
 from members.models import User
 
 PASSWORD = "correct horse battery staple"
+
+# The same examples on every run (CI must not turn red by luck) and no example database
+# left in the checkout; `--hypothesis-seed` explores further when wanted.
+hypothesis_settings.register_profile("hashtag_commons", derandomize=True, database=None)
+hypothesis_settings.load_profile("hashtag_commons")
 
 
 @pytest.fixture(autouse=True)

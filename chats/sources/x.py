@@ -104,6 +104,7 @@ def normalise_x_page(
     """Turn one recent-search response into a Page; a bad item is skipped, never raised."""
     if not isinstance(payload, Mapping):
         return Page(posts=(), skipped=(SkippedItem(None, "page is not a JSON object"),))
+    payload = _storable(payload)
     includes = _mapping(payload.get("includes"))
     users = _index(includes.get("users"), "id")
     media = _index(includes.get("media"), "media_key")
@@ -152,6 +153,22 @@ def _page(
         next_token=meta.get("next_token") if isinstance(meta.get("next_token"), str) else None,
         result_count=count if isinstance(count, int) else seen,
     )
+
+
+# JSON may carry what PostgreSQL cannot store: NUL, and (from "\ud83d" escapes) lone
+# surrogates, which UTF-8 cannot encode. Left in, one such post would fail its whole page.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """The payload with every unstorable character replaced by U+FFFD (offsets unchanged)."""
+    if isinstance(value, str):
+        return _UNSTORABLE_RE.sub("\ufffd", value) if _UNSTORABLE_RE.search(value) else value
+    if isinstance(value, Mapping):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _skip(item: object, reason: str) -> SkippedItem:
