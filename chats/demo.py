@@ -509,6 +509,32 @@ def demo_replay(*, now: datetime | None = None) -> int:
     )
 
 
+STREAM_POSTS = (
+    "Found this while preparing next week's {tag}: worth a read",
+    "Does anyone have a good template for a team learning log? {tag}",
+    "Our community call went well today: we tried a 'working out loud' round {tag}",
+    "Question for the {tag} crowd: how do you keep a wiki alive after the launch?",
+    "Bookmarking for the next {tag} chat",
+    "Three months of narrating our work: fewer status meetings, more questions {tag}",
+)
+
+
+def recorded_stream(*, hashtag: str, start: datetime, end: datetime) -> Recording:
+    """A couple of posts a day on the hashtag between chats, from `start` to `end`."""
+    recorder = _Recorder(start=start, hashtag=hashtag, topic=ARCHIVED)
+    rng, day = random.Random(f"{hashtag}:{start:%Y-%m-%d}"), start  # noqa: S311
+    while day + timedelta(hours=20) < end:
+        for hour in (9, 15):
+            at = day.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59))
+            if start < at < end:
+                text = rng.choice(STREAM_POSTS).format(tag=recorder.tag)
+                link = rng.choice(LINKS) if rng.random() < 0.6 else None
+                recorder._post(at, rng.choice(recorder.people), text, link=link)
+        day += timedelta(days=1)
+    users = {u["id"]: u for u in (recorder.host, *recorder.people)}
+    return Recording(posts=tuple(recorder.posts), users=users, media=recorder.media)
+
+
 # --- Seeding ------------------------------------------------------------------------
 
 
@@ -535,6 +561,12 @@ def demo_archived_chat_anchor(*, community: Community, now: datetime | None = No
         final = chat.end_at + settings.ARCHIVE_FINAL_SWEEP_DELAY
         Chat.objects.filter(pk=chat.pk).update(final_sweep_at=final)
     recording_store(recording=recording_for(chat))
+    # Between that chat and today, the hashtag's between-chat stream.
+    stream_start = chat.end_at + timedelta(days=1)
+    stream_end = (now - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    recording_store(
+        recording=recorded_stream(hashtag=community.hashtag, start=stream_start, end=stream_end)
+    )
     return chat
 
 
