@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import (
     Account,
+    AccountExclusion,
     Chat,
     ChatHost,
     ChatSeries,
     HostOffer,
+    ModerationAction,
     Post,
     PostPlacement,
     Question,
@@ -121,6 +124,34 @@ class SourceHealthAdmin(admin.ModelAdmin):
     list_display = ("network", "healthy", "rate_limited_until", "changed_at", "error")
     list_filter = ("healthy",)
     search_fields = ("network", "error")
+
+
+@admin.register(AccountExclusion)
+class AccountExclusionAdmin(admin.ModelAdmin):
+    list_display = ("account", "community", "reason", "created_by", "created_at")
+    list_filter = ("community", "reason")
+    search_fields = ("account__handle", "community__name")
+    raw_id_fields = ("account", "created_by")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The log is evidence: it can be read here, never written or deleted."""
+
+    list_display = ("created_at", "kind", "community", "actor", "post", "account", "reason")
+    list_filter = ("kind", "community", "reason")
+    search_fields = ("actor__username", "account__handle", "post__external_id", "note")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 admin.site.register(TopicVote)

@@ -20,7 +20,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
-from chats.models import Account, Chat, Post, PostPlacement, ReadUsage, SyncCursor
+from chats.models import (
+    Account,
+    AccountExclusion,
+    Chat,
+    HiddenReason,
+    Post,
+    PostPlacement,
+    ReadUsage,
+    SyncCursor,
+)
 from chats.sources.base import NormalisedAccount, NormalisedPost, Page, PullQuery, Source
 from community.models import Community
 from members.models import User
@@ -170,7 +179,23 @@ def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
             )
             for community_id, chat_id in placed.items()
         ]
+    _hide_excluded(rows, authors={post.pk: post.author_id for post in posts})
     return rows
+
+
+def _hide_excluded(rows: Sequence[PostPlacement], *, authors: dict[int, int]) -> None:
+    """Place posts of accounts a community excluded hidden there: exclusion covers the future."""
+    if not rows:
+        return
+    excluded = set(
+        AccountExclusion.objects.filter(
+            community_id__in={row.community_id for row in rows},
+            account_id__in=set(authors.values()),
+        ).values_list("community_id", "account_id")
+    )
+    for row in rows:
+        if (row.community_id, authors[row.post_id]) in excluded:
+            row.hidden, row.hidden_reason = True, HiddenReason.EXCLUDED
 
 
 def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .models import Community
 from .selectors import membership_for
 
 if TYPE_CHECKING:
-    from chats.models import Chat, ChatSeries
+    from chats.models import Account, Chat, ChatSeries, Post, PostPlacement
 
 
 def get_community_for_organiser(request: HttpRequest, slug: str) -> Community:
@@ -50,6 +51,45 @@ def get_series_for_moderator(request: HttpRequest, slug: str, pk: int) -> ChatSe
     return get_object_or_404(
         ChatSeries.objects.select_related("community"), pk=pk, community=community
     )
+
+
+def get_placement_for_moderator(request: HttpRequest, slug: str, pk: int) -> PostPlacement:
+    """A post's placement in the community, if the requesting user organises or moderates it."""
+    from chats.models import PostPlacement
+
+    community = get_community_for_moderator(request, slug)
+    placements = PostPlacement.objects.select_related("community", "chat", "post__author").defer(
+        "post__raw", "post__search_vector"
+    )
+    return get_object_or_404(placements, pk=pk, community=community)
+
+
+def get_account_for_moderator(
+    request: HttpRequest, slug: str, pk: int
+) -> tuple[Community, Account]:
+    """The community and an account that posted in it or is excluded from it, for its
+    organisers and moderators; any other account is not this community's business."""
+    from chats.models import Account, AccountExclusion, PostPlacement
+
+    community = get_community_for_moderator(request, slug)
+    posted = PostPlacement.objects.filter(community=community, post__author=OuterRef("pk"))
+    excluded = AccountExclusion.objects.filter(community=community, account=OuterRef("pk"))
+    accounts = Account.objects.filter(Q(Exists(posted)) | Q(Exists(excluded)))
+    return community, get_object_or_404(accounts, pk=pk)
+
+
+def get_post_for_author(request: HttpRequest, pk: int) -> Post:
+    """The requesting member's own archived post, if their X link is verified.
+
+    Anyone else gets a 404, not a 403: whose post it is stays private.
+    """
+    from chats.models import Post
+
+    user = request.user
+    if not user.is_authenticated or not user.has_verified_x:
+        raise Http404("No such post of yours.")
+    posts = Post.objects.select_related("author").defer("raw", "search_vector")
+    return get_object_or_404(posts, pk=pk, author__member=user)
 
 
 def get_community_for_member(request: HttpRequest, slug: str) -> Community:
