@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chats.models import Chat, ChatHost, HostOffer
+from chats.services.schedule import transcript_inputs_changed
 from community.models import Membership
 from members.models import User
 
@@ -80,6 +81,7 @@ def host_offer_accept(*, offer: HostOffer, now: datetime | None = None) -> ChatH
     chat.host_offers.filter(status=HostOffer.Status.PENDING).exclude(pk=offer.pk).update(
         status=HostOffer.Status.DECLINED, decided_at=now
     )
+    transcript_inputs_changed(chat_id=chat.pk)
     return host
 
 
