@@ -9,5 +9,4 @@ urlpatterns = [
     path("communities/<str:slug>/calendar.ics", public.community_ics, name="community_ics"),
     path("communities/<str:slug>/chats/<int:pk>/", public.chat_detail, name="detail"),
     path("communities/<str:slug>/chats/<int:pk>/calendar.ics", public.chat_ics, name="chat_ics"),
-    path("search/", public.search, name="search"),
 ]

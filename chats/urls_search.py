@@ -1,5 +1,9 @@
 """URLs of the search pages (see chats/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import search
+
+urlpatterns = [
+    path("search/", search.search, name="search"),
+]

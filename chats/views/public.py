@@ -1,3 +1,6 @@
+from datetime import datetime
+
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -9,12 +12,14 @@ from chats import calendar
 from chats.forms.public import ScheduleFilterForm, TimeZoneForm
 from chats.models import Chat
 from chats.selectors import schedule as selectors
-from chats.selectors.archive import chat_posts
+from chats.selectors.archive import chat_posts, chat_posts_first, current_question
 from chats.selectors.participation import participation_for_chat
 from chats.timezones import TZ_COOKIE, TZ_COOKIE_MAX_AGE, visitor_zone
 from community.models import Community
 
 ICAL_CONTENT_TYPE = "text/calendar; charset=utf-8"
+# An ended chat's page lists only its first posts: the transcript has them all.
+ENDED_PREVIEW_POSTS = 10
 
 
 @require_GET
@@ -41,15 +46,30 @@ def _chat_or_404(slug: str, pk: int) -> Chat:
     return chat
 
 
+def _chat_page_posts(chat: Chat, status: str, now: datetime) -> dict[str, object]:
+    """The posts a chat page lists: all while live, a preview once the transcript has them."""
+    if chat.start_at - chat.pre_window > now:
+        return {"placements": []}
+    if status in (Chat.Status.ENDED, Chat.Status.CANCELLED):
+        # One more than shown, to know whether the transcript holds more.
+        placements = chat_posts_first(chat=chat, limit=ENDED_PREVIEW_POSTS + 1)
+        more = len(placements) > ENDED_PREVIEW_POSTS
+        return {"placements": placements[:ENDED_PREVIEW_POSTS], "more_posts": more}
+    placements = chat_posts(chat=chat)
+    return {"placements": placements, "current_question": current_question(placements)}
+
+
 @require_GET
 def chat_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat, now = _chat_or_404(slug, pk), timezone.now()
+    status = chat.status_at(now)
     questions = selectors.chat_questions_for(chat=chat, user=request.user, now=now)
     page = {
-        "chat": chat, "community": chat.community, "chat_status": chat.status_at(now),
+        "chat": chat, "community": chat.community, "chat_status": status,
         "questions": questions or [], "questions_withheld": questions is None,
         "visitor_zone": visitor_zone(request), "now": now,
-        "placements": chat_posts(chat=chat) if chat.start_at - chat.pre_window <= now else [],
+        "live_poll_ms": getattr(settings, "LIVE_POLL_MS", 5000),
+        **_chat_page_posts(chat, status, now),
     }  # fmt: skip
     context = {**participation_for_chat(chat=chat, user=request.user), **page}
     return render(request, "chats/detail.html", context)
@@ -102,7 +122,3 @@ def schedule_ics(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     chats = selectors.calendar_chats(now=now)
     return _ical(calendar.chats_calendar(chats=chats, name="Hashtag Commons chats", now=now))
-
-
-def search(request: HttpRequest) -> HttpResponse:
-    return render(request, "chats/search.html", {"q": request.GET.get("q", "")})

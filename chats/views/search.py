@@ -1,0 +1,55 @@
+from urllib.parse import quote
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from chats.forms.search import SearchForm
+from chats.models import PostPlacement
+from chats.selectors.search import SearchPage, search_posts
+from chats.selectors.stream import StreamCursor
+from chats.timezones import visitor_zone
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Search every archive: /search/?q=&community=&participant=&from=&to=&before=."""
+    form = SearchForm(request.GET)
+    context: dict[str, object] = {"form": form, "visitor_zone": visitor_zone(request)}
+    if not form.is_valid():
+        return render(request, "chats/search.html", context, status=400)
+    params = form.params()
+    if not params.is_empty:
+        page = search_posts(params=params)
+        for result in page.results:
+            for placement in (result.placement, *result.also_in):
+                placement.url = post_url(placement)
+        context.update(searched=True, page=page, more_url=_more_url(request, page))
+    if params.before is not None:
+        context["first_url"] = _first_page_url(request)
+    return render(request, "chats/search.html", context)
+
+
+def post_url(placement: PostPlacement) -> str:
+    """The post's anchor in its chat's transcript, or on the stream page that starts with it."""
+    post, slug = placement.post, placement.community.slug
+    anchor = f"#post-{quote(post.external_id, safe='')}"
+    if placement.chat_id is not None:
+        return reverse("chats:transcript", kwargs={"slug": slug, "pk": placement.chat_id}) + anchor
+    cursor = StreamCursor.landing_on(created_at=placement.created_at, post_id=post.pk)
+    return f"{reverse('chats:stream', kwargs={'slug': slug})}?before={cursor.encode()}{anchor}"
+
+
+def _more_url(request: HttpRequest, page: SearchPage) -> str:
+    if page.next_cursor is None:
+        return ""
+    query = request.GET.copy()
+    query["before"] = page.next_cursor.encode()
+    return f"?{query.urlencode()}"
+
+
+def _first_page_url(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("before", None)
+    return f"?{query.urlencode()}"
