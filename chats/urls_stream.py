@@ -1,5 +1,9 @@
 """URLs of the stream pages (see chats/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import stream
+
+urlpatterns = [
+    path("communities/<str:slug>/stream/", stream.stream, name="stream"),
+]

@@ -1,13 +1,23 @@
 """Reads for the archive's health and cost, as organisers see them."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from chats.ingest import daily_cap, reads_today
-from chats.models import Chat, PostPlacement, ReadUsage, SourceHealth, SyncCursor
+from chats.markers import parse_marker
+from chats.models import Chat, ChatHost, PostPlacement, ReadUsage, SourceHealth, SyncCursor
 from community.models import Community
 
 
@@ -60,15 +70,58 @@ def chat_in_community(*, slug: str, pk: int) -> Chat | None:
     return Chat.objects.filter(pk=pk, community__slug=slug).select_related("community").first()
 
 
-def chat_posts(*, chat: Chat, after: int = 0, limit: int = 1000) -> list[PostPlacement]:
-    """The chat's archived posts in time order: one query, HTML rendered at ingest.
-
-    `after` is the last placement id a live page has seen, so a poll returns only
-    what arrived since.
-    """
-    placements = (
-        PostPlacement.objects.filter(chat=chat, pk__gt=after, post__removed=False)
-        .select_related("post__author__member")
-        .order_by("created_at", "post_id")
+def _host_flags(chat: Chat) -> dict[str, Exists]:
+    """Whether the chat has hosts, and whether each placement's author is one of them
+    (by X handle, or as the member behind the account)."""
+    handle = OuterRef("post__author__handle")
+    hosts = ChatHost.objects.filter(chat_id=chat.pk)
+    by_author = hosts.filter(
+        Q(handle__iexact=handle)
+        | Q(member__x_handle__iexact=handle)
+        | Q(member_id=OuterRef("post__author__member_id"))
     )
-    return list(placements[:limit])
+    return {"is_host": Exists(by_author), "chat_has_hosts": Exists(hosts)}
+
+
+def _mark_questions(placements: list[PostPlacement]) -> list[PostPlacement]:
+    for placement in placements:
+        # Without hosts any Qn post counts: a chat set up without them still has questions.
+        asker = placement.is_host or not placement.chat_has_hosts
+        marker = parse_marker(placement.post.text) if asker else None
+        placement.question = marker.number if marker and marker.kind == "Q" else None
+    return placements
+
+
+def _visible_placements(chat: Chat) -> QuerySet[PostPlacement]:
+    return (
+        PostPlacement.objects.filter(chat=chat, post__removed=False, hidden=False)
+        .select_related("post__author__member")
+        .defer("post__raw", "post__search_vector")
+        .annotate(**_host_flags(chat))
+    )
+
+
+def chat_posts(*, chat: Chat, after: int = 0, limit: int = 1000) -> list[PostPlacement]:
+    """The chat's visible posts archived after placement `after`, in time order: one query.
+
+    A live page passes the last placement id it has seen, so a poll returns only what
+    arrived since. The limit takes the earliest arrivals, so that the next poll (after
+    the highest id returned) misses nothing. Each placement carries `is_host` and
+    `question`: the Qn number when a host asked it, else None.
+    """
+    arrived = _visible_placements(chat).filter(pk__gt=after).order_by("pk")[:limit]
+    placements = sorted(arrived, key=lambda p: (p.created_at, p.post_id))
+    return _mark_questions(placements)
+
+
+def chat_posts_first(*, chat: Chat, limit: int) -> list[PostPlacement]:
+    """The chat's first visible posts by post time: a finished chat's preview."""
+    return _mark_questions(
+        list(_visible_placements(chat).order_by("created_at", "post_id")[:limit])
+    )
+
+
+def current_question(placements: Iterable[PostPlacement]) -> PostPlacement | None:
+    """The host's latest question among these placements (by post time, not arrival)."""
+    asked = [p for p in placements if getattr(p, "question", None) is not None]
+    return max(asked, key=lambda p: (p.created_at, p.post_id), default=None)

@@ -1,9 +1,16 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
-from chats.selectors.archive import archive_status, chat_in_community, chat_posts
+from chats.selectors.archive import (
+    archive_status,
+    chat_in_community,
+    chat_posts,
+    current_question,
+)
+from chats.timezones import visitor_zone
 from community.permissions import get_community_for_moderator
 
 
@@ -14,16 +21,36 @@ def archive_health(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "chats/manage/archive.html", {"community": community, **status})
 
 
+MAX_PLACEMENT_ID = 2**63 - 1
+
+
+@require_GET
 def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Posts archived since the page's last poll, for the live chat page."""
+    """Posts archived since the page's last poll, for the live chat page.
+
+    The fragment also carries the latest host question among them, so the page's
+    "current question" box follows without another request.
+    """
     chat = chat_in_community(slug=slug, pk=pk)
     if chat is None:
         raise Http404("No such chat.")
-    try:
-        after = max(int(request.GET.get("after", "0")), 0)
-    except ValueError:
-        return HttpResponse("after must be a placement id.", status=400)
+    after = _placement_id(request.GET.get("after", "0"))
+    if after is None:
+        return HttpResponseBadRequest("after must be a placement id.")
     placements = chat_posts(chat=chat, after=after)
-    response = render(request, "chats/_posts.html", {"placements": placements})
+    context = {
+        "placements": placements,
+        "fragment_question": current_question(placements),
+        "visitor_zone": visitor_zone(request),
+    }
+    response = render(request, "chats/_posts.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _placement_id(value: str) -> int | None:
+    """A non-negative placement id, or None for anything else (garbage, negative, huge)."""
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= MAX_PLACEMENT_ID else None

@@ -1,30 +1,130 @@
-// Appends posts archived since the last poll to a live chat's page, every 15 s.
+// Adds posts archived since the last poll to a live chat's page, in post-time order and
+// never twice, every few seconds while the tab is visible. A reader who scrolled up is
+// not moved: a "N new posts" button takes them to the first unseen post instead.
 // The page is complete without this script; it only saves a reload.
 (function () {
   "use strict";
   var list = document.getElementById("posts");
   if (!list || !list.dataset.liveUrl) return;
-  var INTERVAL_MS = 15000;
+  var interval = parseInt(list.dataset.pollMs, 10) || 5000;
+  var notice = document.getElementById("live-new-posts");
+  var question = document.getElementById("current-question");
+  var refresh = document.getElementById("live-refresh");
+  var unseen = [];
+  var busy = false;
+
+  if (refresh) refresh.hidden = true;
+
+  function timeOf(el) {
+    return Date.parse(el.dataset.created) || 0;
+  }
 
   function lastSeen() {
-    var ids = Array.prototype.map.call(list.querySelectorAll("[data-placement]"), function (el) {
-      return parseInt(el.dataset.placement, 10) || 0;
+    var max = 0;
+    list.querySelectorAll("li[data-placement]").forEach(function (el) {
+      max = Math.max(max, parseInt(el.dataset.placement, 10) || 0);
     });
-    return ids.length ? Math.max.apply(null, ids) : 0;
+    return max;
+  }
+
+  function atBottom() {
+    return list.getBoundingClientRect().bottom <= window.innerHeight + 40;
+  }
+
+  function alreadyShown(post) {
+    if (post.id && document.getElementById(post.id)) return true;
+    return !!list.querySelector('li[data-placement="' + post.dataset.placement + '"]');
+  }
+
+  // A late post (earlier time, later arrival) goes where its time puts it.
+  function insertInOrder(post) {
+    var when = timeOf(post);
+    var items = list.querySelectorAll("li[data-placement]");
+    for (var i = items.length - 1; i >= 0; i--) {
+      if (timeOf(items[i]) <= when) {
+        items[i].after(post);
+        return;
+      }
+    }
+    list.prepend(post);
+  }
+
+  function updateQuestion(template) {
+    if (!question || !template) return;
+    var when = Date.parse(template.dataset.created) || 0;
+    var shown = Date.parse(question.dataset.created || "") || 0;
+    if (!question.hidden && when < shown) return;
+    question.replaceChildren(template.content.cloneNode(true));
+    question.dataset.created = template.dataset.created;
+    question.hidden = false;
+  }
+
+  function firstUnseen() {
+    return unseen.reduce(function (first, post) {
+      return !first || timeOf(post) < timeOf(first) ? post : first;
+    }, null);
+  }
+
+  function showNotice() {
+    if (!notice) return;
+    notice.replaceChildren();
+    if (!unseen.length) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "live-new-button";
+    button.textContent = unseen.length + (unseen.length === 1 ? " new post" : " new posts");
+    button.addEventListener("click", function () {
+      var target = firstUnseen();
+      clearUnseen();
+      if (target) target.scrollIntoView({ block: "start" });
+    });
+    notice.appendChild(button);
+  }
+
+  function clearUnseen() {
+    unseen.forEach(function (post) { post.classList.remove("post-new"); });
+    unseen = [];
+    showNotice();
+  }
+
+  function add(html) {
+    var parsed = document.createElement("template");
+    parsed.innerHTML = html;
+    var follow = atBottom();
+    var added = [];
+    parsed.content.querySelectorAll("li[data-placement]").forEach(function (post) {
+      if (alreadyShown(post)) return;
+      insertInOrder(post);
+      added.push(post);
+    });
+    updateQuestion(parsed.content.querySelector("template[data-current-question]"));
+    if (!added.length) return;
+    var empty = document.getElementById("posts-empty");
+    if (empty) empty.remove();
+    if (follow) {
+      list.lastElementChild.scrollIntoView({ block: "end" });
+    } else {
+      added.forEach(function (post) { post.classList.add("post-new"); });
+      unseen = unseen.concat(added);
+      showNotice();
+    }
   }
 
   function poll() {
-    if (document.hidden) return;
+    if (document.hidden || busy) return;
+    busy = true;
     fetch(list.dataset.liveUrl + "?after=" + lastSeen(), { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : ""; })
-      .then(function (html) {
-        if (!html.trim()) return;
-        list.insertAdjacentHTML("beforeend", html);
-        var empty = document.getElementById("posts-empty");
-        if (empty) empty.remove();
-      })
-      .catch(function () { /* offline for a moment: the next poll tries again */ });
+      .then(function (html) { if (html.trim()) add(html); })
+      .catch(function () { /* offline for a moment: the next poll tries again */ })
+      .finally(function () { busy = false; });
   }
 
-  setInterval(poll, INTERVAL_MS);
+  window.addEventListener("scroll", function () {
+    if (unseen.length && atBottom()) clearUnseen();
+  }, { passive: true });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) poll();
+  });
+  setInterval(poll, interval);
 })();
