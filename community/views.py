@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chats.selectors import schedule as chat_selectors
+from chats.selectors.exports import recent_transcripts
 from chats.timezones import visitor_zone
 from members.models import User
 from members.selectors import user_is_verified
@@ -24,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "communities": selectors.community_list()[:12],
         "home_chats": chat_selectors.home_chats(now=timezone.now()),
+        "recent_transcripts": recent_transcripts(now=timezone.now(), limit=5),
         "visitor_zone": visitor_zone(request),
     }
     return render(request, "community/home.html", context)
@@ -45,6 +47,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "community_schedule": chat_selectors.community_schedule(
             community=community, now=timezone.now()
         ),
+        "recent_transcripts": recent_transcripts(now=timezone.now(), community=community, limit=5),
         "visitor_zone": visitor_zone(request),
     }
     return render(request, "community/detail.html", context)
