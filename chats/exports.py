@@ -105,14 +105,6 @@ def transcript_csv(transcript: Transcript) -> str:
     return out.getvalue()
 
 
-def question_text(group: Group) -> str:
-    """The host's question as posted (when shown), else the prepared text."""
-    entry = group.question_entry
-    if entry is not None and entry.visible:
-        return entry.post.text
-    return group.prepared.text if group.prepared is not None else ""
-
-
 def transcript_json(transcript: Transcript, *, url: str) -> str:
     chat = transcript.chat
     document = {
@@ -130,7 +122,7 @@ def transcript_json(transcript: Transcript, *, url: str) -> str:
             "url": url,
         },
         "questions": [
-            {"number": group.number, "text": question_text(group)} for group in transcript.groups
+            {"number": group.number, "text": group.heading} for group in transcript.groups
         ],
         "posts": [post_record(entry) for entry in transcript.entries],
     }
@@ -203,16 +195,8 @@ def _md_header(transcript: Transcript, url: str) -> Iterator[str]:
     yield f"- Transcript: <{url}>"
 
 
-# "Q1: ", "#KMers Q1. ": the heading carries the label already.
-_LEADING_MARKER_RE = re.compile(r"^\s*(?:(?:@\w+|#\w+)\s+)*[Qq]\s?\d{1,2}[\s:.)\-–—,/]*")
-
-
 def _md_heading(group: Group) -> str:
-    if group.prepared is not None:
-        text = group.prepared.text
-    else:
-        text = _LEADING_MARKER_RE.sub("", question_text(group), count=1)
-    return f"## {group.label} {md_inline(text)}".rstrip()
+    return f"## {group.label} {md_inline(group.heading)}".rstrip()
 
 
 def transcript_markdown(transcript: Transcript, *, url: str) -> str:

@@ -27,3 +27,15 @@ def parse_marker(text: str) -> Marker | None:
     if match is None:
         return None
     return Marker(match["kind"].upper(), int(match["number"]))
+
+
+_TRAILING_TAGS_RE = re.compile(r"(?:\s+#\w+)+\s*$")
+
+
+def question_text(text: str) -> str:
+    """A host's question post as a heading: without its "Q1:" and its trailing hashtags."""
+    text = text.strip()
+    match = _MARKER_RE.match(text)
+    if match is not None:
+        text = text[match.end() :].lstrip(" \t:.)-–—,/")
+    return _TRAILING_TAGS_RE.sub("", text) or text

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from chats.markers import parse_marker
+from chats.markers import parse_marker, question_text
 from chats.models import Account, Chat, HiddenReason, Post, PostPlacement, Question
 
 TOP_CONTRIBUTORS = 5
@@ -46,6 +46,15 @@ class Group:
     @property
     def label(self) -> str:
         return f"Q{self.number}"
+
+    @property
+    def heading(self) -> str:
+        """The question's words: as prepared by the organisers, else as the host posted it."""
+        if self.prepared is not None:
+            return self.prepared.text
+        if self.question_entry is not None and self.question_entry.visible:
+            return question_text(self.question_entry.post.text)
+        return ""
 
 
 @dataclass(frozen=True)

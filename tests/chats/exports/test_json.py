@@ -37,7 +37,7 @@ def test_it_describes_the_chat_with_an_absolute_transcript_url(
         "end_at": "2026-11-24T18:00:00Z",
         "url": f"http://testserver/communities/kmers/chats/{chat.pk}/transcript/",
     }
-    assert document["questions"] == [{"number": 1, "text": "Q1: What is a knowledge audit? #KMers"}]
+    assert document["questions"] == [{"number": 1, "text": "What is a knowledge audit?"}]
 
 
 def test_it_lists_the_posts_with_typed_fields(
