@@ -29,6 +29,8 @@ from chats.selectors.transcript import (
 )
 from chats.timezones import VisitorZone, visitor_zone
 from chats.transcript import thread_rows
+from community.models import Membership
+from community.selectors import membership_for
 
 VIEWS = {"questions": "By question", "time": "In time order", "participant": "By participant"}
 DEFAULT_VIEW = "questions"
@@ -54,23 +56,31 @@ def chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if handle and (view != "participant" or not HANDLE_RE.fullmatch(handle)):
         return _bad_request("handle must be an X handle, with view=participant.")
     zone, status = visitor_zone(request), chat.status_at(timezone.now())
+    membership = membership_for(community=chat.community, user=request.user)
     if status == Chat.Status.SCHEDULED:
-        response = render(request, "chats/transcript/not_started.html", _page(request, chat))
+        page = _page(request, chat, membership)
+        response = render(request, "chats/transcript/not_started.html", page)
         response["Cache-Control"] = "no-store"
         return response
     if status != Chat.Status.ENDED:
         code, body = _render_body(chat=chat, view=view, handle=handle, zone=zone, status=status)
-        response = _respond(request, chat, body, code)
+        response = _respond(request, chat, membership, body, code)
         response["Cache-Control"] = "no-store"
         return response
-    return _cached_transcript(request, chat, view=view, handle=handle, zone=zone)
+    return _cached_transcript(request, chat, membership, view=view, handle=handle, zone=zone)
 
 
 def _cached_transcript(
-    request: HttpRequest, chat: Chat, *, view: str, handle: str, zone: VisitorZone
+    request: HttpRequest,
+    chat: Chat,
+    membership: Membership | None,
+    *,
+    view: str,
+    handle: str,
+    zone: VisitorZone,
 ) -> HttpResponse:
     version = _version(chat, view=view, handle=handle, zone=zone)
-    etag = quote_etag(_digest(f"{version}|{_visitor(request)}"))
+    etag = quote_etag(_digest(f"{version}|{_visitor(request, membership)}"))
     last_modified = _last_modified(chat)
     not_modified = get_conditional_response(
         request, etag=etag, last_modified=int(last_modified.timestamp())
@@ -83,9 +93,9 @@ def _cached_transcript(
         code, body = _render_body(chat=chat, view=view, handle=handle, zone=zone, status="ended")
         if code != 200:
             # Not cached: made-up handles must not fill the cache.
-            return _respond(request, chat, body, code)
+            return _respond(request, chat, membership, body, code)
         cache.set(key, body, settings.TRANSCRIPT_CACHE_SECONDS)
-    response = _respond(request, chat, body, 200)
+    response = _respond(request, chat, membership, body, 200)
     return _cache_headers(request, response, etag=etag, last_modified=last_modified)
 
 
@@ -98,12 +108,14 @@ def _version(chat: Chat, *, view: str, handle: str, zone: VisitorZone) -> str:
     return "|".join(str(part) for part in parts)
 
 
-def _visitor(request: HttpRequest) -> str:
+def _visitor(request: HttpRequest, membership: Membership | None) -> str:
     # A signed-in page names the member and carries their session's CSRF token: a new
-    # session (sign out, sign in) must not revalidate the old page.
+    # session (sign out, sign in) must not revalidate the old page; nor may a new role
+    # (moderators get a link to moderate the chat).
     if not request.user.is_authenticated:
         return "anonymous"
-    return f"{request.user.pk}|{request.session.session_key or ''}"
+    role = membership.role if membership is not None else "-"
+    return f"{request.user.pk}|{request.session.session_key or ''}|{role}"
 
 
 def _digest(text: str) -> str:
@@ -152,9 +164,11 @@ def _render_body(
     return code, render_to_string("chats/transcript/_body.html", context).encode()
 
 
-def _respond(request: HttpRequest, chat: Chat, body: bytes, code: int) -> HttpResponse:
+def _respond(
+    request: HttpRequest, chat: Chat, membership: Membership | None, body: bytes, code: int
+) -> HttpResponse:
     # The body is spliced in as bytes: a cached 3 MB body is never decoded or re-encoded.
-    context = {**_page(request, chat), "body": mark_safe(BODY_MARK)}  # noqa: S308
+    context = {**_page(request, chat, membership), "body": mark_safe(BODY_MARK)}  # noqa: S308
     response = render(request, "chats/transcript/page.html", context, status=code)
     head, _, tail = response.content.partition(BODY_MARK.encode())
     response.content = head + body + tail
@@ -165,7 +179,7 @@ def _url(chat: Chat) -> str:
     return reverse("chats:transcript", kwargs={"slug": chat.community.slug, "pk": chat.pk})
 
 
-def _page(request: HttpRequest, chat: Chat) -> dict[str, object]:
+def _page(request: HttpRequest, chat: Chat, membership: Membership | None) -> dict[str, object]:
     community = chat.community
     url = _url(chat)
     og = {
@@ -177,4 +191,7 @@ def _page(request: HttpRequest, chat: Chat) -> dict[str, object]:
         "url": request.build_absolute_uri(url),
         "type": "article",
     }
-    return {"chat": chat, "community": community, "og": og, "visitor_zone": visitor_zone(request)}
+    return {
+        "chat": chat, "community": community, "og": og, "visitor_zone": visitor_zone(request),
+        "can_moderate": membership is not None and membership.can_moderate,
+    }  # fmt: skip

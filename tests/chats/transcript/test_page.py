@@ -7,8 +7,10 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from chats.models import Chat, HiddenReason, Post, PostPlacement
+from community.models import Membership
 from members.models import User
 
 from .conftest import ALICE, BOB, CAROL, HOST, START, Say, page, transcript_url
@@ -249,3 +251,31 @@ def test_it_carries_open_graph_meta_and_the_exports_links(
     assert "Knowledge audits" in og["title"]
     assert "chats/exports/_links.html" in [t.name for t in response.templates]
     assert "_og_meta.html" in [t.name for t in response.templates]
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_link"),
+    [("organiser", True), ("moderator", True), ("member", False), ("outsider", False),
+     ("anonymous", False)],
+)  # fmt: skip
+def test_it_links_moderators_to_the_chat_s_moderation_page(
+    request: pytest.FixtureRequest, chat: Chat, chat_posts: dict, persona: str, sees_link: bool
+) -> None:
+    client = request.getfixturevalue(persona)
+
+    html = page(client, chat)
+
+    moderate = reverse("chats:moderate_chat", kwargs={"slug": chat.community.slug, "pk": chat.pk})
+    assert (moderate in html) is sees_link
+
+
+def test_it_gives_a_member_made_moderator_a_fresh_page(
+    member: Client, member_user: User, chat: Chat, chat_posts: dict
+) -> None:
+    first = member.get(transcript_url(chat))
+    Membership.objects.filter(member=member_user).update(role=Membership.Role.MODERATOR)
+
+    again = member.get(transcript_url(chat), headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 200
+    assert "Moderate this chat" in again.content.decode()
