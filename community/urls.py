@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemap_xml, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("communities/", include("community.urls_communities")),
     path("", include("members.urls")),
     path("", include("chats.urls")),

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -148,3 +149,19 @@ def _status(request: HttpRequest) -> int:
 def healthz(request: HttpRequest) -> JsonResponse:
     report = check_health(connection)
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    # Transcripts are the public face of each community: let them be found, not the
+    # account pages, the organisers' pages or the exports (the transcript is the page).
+    lines = [
+        "User-agent: *",
+        "Disallow: /accounts/",
+        "Disallow: /admin/",
+        "Disallow: /me/",
+        "Disallow: /communities/*/manage/",
+        "Disallow: /communities/*/chats/*/posts/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

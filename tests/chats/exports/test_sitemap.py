@@ -90,3 +90,13 @@ def test_it_answers_404_for_a_page_that_does_not_exist(
     anonymous: Client, chats: dict[str, Chat], page: str
 ) -> None:
     assert anonymous.get(reverse("sitemap"), {"p": page}).status_code == 404
+
+
+def test_it_points_crawlers_at_the_sitemap_and_away_from_private_pages(anonymous: Client) -> None:
+    response = anonymous.get(reverse("robots"), HTTP_HOST="localhost")
+
+    lines = response.content.decode().splitlines()
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://localhost/sitemap.xml" in lines
+    assert "Disallow: /communities/*/manage/" in lines
+    assert "Disallow: /accounts/" in lines
