@@ -239,10 +239,32 @@ def _group(
     for number in prepared:
         group(number)
     for item in groups.values():
+        item.entries = _in_thread_order(item.entries)
         if item.question_entry is not None:
             item.entries.remove(item.question_entry)
             item.entries.insert(0, item.question_entry)
     return [groups[n] for n in sorted(groups)]
+
+
+def _in_thread_order(entries: list[Entry]) -> list[Entry]:
+    """Time order, except that a reply follows the post it answers (and its earlier replies).
+
+    A question's group reads as conversations: an answer, then what people said to it.
+    Only parents seen earlier count, so malformed reply ids cannot form a cycle.
+    """
+    roots: list[Entry] = []
+    children: dict[str, list[Entry]] = {}
+    for entry in entries:
+        parent_id = entry.post.reply_to_id
+        children.get(parent_id, roots).append(entry)
+        children[entry.post.external_id] = []
+    ordered: list[Entry] = []
+    stack = roots[::-1]
+    while stack:  # depth first without recursion: reply chains can be thousands deep
+        entry = stack.pop()
+        ordered.append(entry)
+        stack += children[entry.post.external_id][::-1]
+    return ordered
 
 
 def _may_ask(entry: Entry, hosts_known: bool) -> bool:

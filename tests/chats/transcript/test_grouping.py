@@ -142,3 +142,23 @@ def test_it_prefers_the_hosts_question_post_to_the_prepared_time(chat: Chat, say
     assert group.prepared.text == "What is an audit?"
     assert group.question_entry.post.text == "Q1 What is an audit, really? #KMers"
     assert group.at == group.question_entry.post.created_at
+
+
+def test_it_shows_each_reply_right_after_the_answer_it_replies_to(chat: Chat, say: Say) -> None:
+    q1 = say(HOST, "Q1 Who audits? #KMers", minutes=5)
+    alice = say(ALICE, "A1 Librarians #KMers", minutes=6, reply_to=q1)
+    say(BOB, "A1 Everyone, a little #KMers", minutes=7)
+    to_alice = say(CAROL, "Which librarians? #KMers", minutes=8, reply_to=alice)
+    say(ALICE, "The ones in the basement #KMers", minutes=9, reply_to=to_alice)
+    say(BOB, "Same here #KMers", minutes=10, reply_to=alice)
+
+    [group] = _transcript(chat).groups
+
+    assert _texts(group.entries) == [
+        "Q1 Who audits? #KMers",
+        "A1 Librarians #KMers",
+        "Which librarians? #KMers",
+        "The ones in the basement #KMers",
+        "Same here #KMers",
+        "A1 Everyone, a little #KMers",
+    ]
