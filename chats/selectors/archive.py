@@ -114,6 +114,23 @@ def chat_posts(*, chat: Chat, after: int = 0, limit: int = 1000) -> list[PostPla
     return _mark_questions(placements)
 
 
+def chat_posts_withdrawn(*, chat: Chat, up_to: int) -> list[PostPlacement]:
+    """The chat's posts up to placement `up_to` that are no longer shown: hidden by its
+    moderators, removed by their author, or replaced by an edit. One query.
+
+    A live page already shows them; each poll tells it which to take back.
+    """
+    withdrawn = PostPlacement.objects.filter(chat=chat, pk__lte=up_to).filter(
+        Q(hidden=True) | Q(post__removed=True)
+    )
+    return list(
+        withdrawn.select_related("post").only(
+            "pk", "hidden", "hidden_reason", "created_at", "post__external_id",
+            "post__removed", "post__removed_reason",
+        )
+    )  # fmt: skip
+
+
 def chat_posts_first(*, chat: Chat, limit: int) -> list[PostPlacement]:
     """The chat's first visible posts by post time: a finished chat's preview."""
     return _mark_questions(

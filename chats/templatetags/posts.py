@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from chats.models import Post, PostPlacement
-from chats.transcript import Entry, ThreadRow
+from chats.transcript import Entry, ThreadRow, removed_label
 
 register = template.Library()
 
@@ -114,6 +114,22 @@ def post_item(placement: PostPlacement, *, is_host: bool = False) -> SafeString:
     """A live page's or the stream's post (those lists leave hidden posts out)."""
     html = post_html(placement.post, placement, is_host=is_host, depth=0)
     return mark_safe(html)  # noqa: S308 (every value escaped in post_html)
+
+
+@register.simple_tag
+def post_withdrawn(placement: PostPlacement) -> SafeString:
+    """What a live page puts in place of a post hidden or removed after it was shown: the
+    transcript's placeholder, or nothing for a version an edit replaced (the edit arrives)."""
+    post = placement.post
+    if post.removed and post.removed_reason == Post.REMOVED_EDITED:
+        html = f'<li data-placement="{placement.pk}" data-withdrawn="replaced"></li>'
+    else:
+        html = (
+            f'<li class="post removed" id="post-{escape(post.external_id)}" '
+            f'data-placement="{placement.pk}" data-withdrawn="removed">'
+            f"Removed: {escape(removed_label(placement, post))}</li>"
+        )
+    return mark_safe(html)  # noqa: S308 (every value escaped)
 
 
 @register.simple_tag

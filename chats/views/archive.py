@@ -8,6 +8,7 @@ from chats.selectors.archive import (
     archive_status,
     chat_in_community,
     chat_posts,
+    chat_posts_withdrawn,
     current_question,
 )
 from chats.timezones import visitor_zone
@@ -29,7 +30,8 @@ def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     """Posts archived since the page's last poll, for the live chat page.
 
     The fragment also carries the latest host question among them, so the page's
-    "current question" box follows without another request.
+    "current question" box follows without another request, and the posts the page may
+    show that were hidden or removed since, so it takes them back.
     """
     chat = chat_in_community(slug=slug, pk=pk)
     if chat is None:
@@ -41,6 +43,7 @@ def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     context = {
         "placements": placements,
         "fragment_question": current_question(placements),
+        "withdrawn": chat_posts_withdrawn(chat=chat, up_to=after) if after else [],
         "visitor_zone": visitor_zone(request),
     }
     response = render(request, "chats/_posts.html", context)

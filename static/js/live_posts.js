@@ -87,9 +87,25 @@
     showNotice();
   }
 
+  // Posts hidden by a moderator or removed by their author after the page showed them:
+  // the placeholder takes their place (a version an edit replaced just goes).
+  function withdraw(template) {
+    if (!template) return;
+    template.content.querySelectorAll("li[data-placement]").forEach(function (stub) {
+      var selector = 'li[data-placement="' + stub.dataset.placement + '"]:not([data-withdrawn])';
+      var shown = list.querySelector(selector);
+      if (!shown) return;
+      if (stub.dataset.withdrawn === "replaced") shown.remove();
+      else shown.replaceWith(stub.cloneNode(true));
+      unseen = unseen.filter(function (post) { return post !== shown; });
+    });
+    showNotice();
+  }
+
   function add(html) {
     var parsed = document.createElement("template");
     parsed.innerHTML = html;
+    withdraw(parsed.content.querySelector("template[data-withdrawn]"));
     var follow = atBottom();
     var added = [];
     parsed.content.querySelectorAll("li[data-placement]").forEach(function (post) {

@@ -18,10 +18,12 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
-from chats.models import Chat
+from chats.models import Chat, HiddenReason, PostPlacement
+from chats.services.moderation import placement_hide
 from chats.services.pulls import chat_cursor, chat_pull, x_source
 from chats.services.schedule import chat_create, chat_set_hosts
 from community.models import Community
+from members.models import User
 from tests.archive import archive_tweets
 from tests.fakes.x_api import FakeXApi
 from tests.fakes.x_data import make_tweet, make_user
@@ -121,6 +123,26 @@ def test_it_puts_a_late_post_in_its_place_and_never_shows_a_post_twice(
     page.wait_for_timeout(1_000)  # several more polls, nothing new
     expect(_posts(page)).to_have_count(3)
     expect(page.locator("#current-question")).to_contain_text("Q1 What is a knowledge audit?")
+    assert page.evaluate("window.pageNotReloaded") is True
+
+
+def test_it_takes_back_a_post_a_moderator_hides_while_the_page_is_open(
+    new_page: Callable[..., Page], live_chat: Chat, now: datetime, moderator_user: User
+) -> None:
+    spam = _tweet(GUESTS[2], "A1 Buy followers cheap", now - timedelta(minutes=12))
+    _archive(_tweet(GUESTS[0], "A1 A map of who knows what", now - timedelta(minutes=13)), spam)
+    page = _open(new_page, live_chat)
+    expect(_posts(page)).to_have_count(2)
+
+    placement = PostPlacement.objects.get(post__external_id=spam["id"])
+    placement_hide(placement=placement, actor=moderator_user, reason=HiddenReason.SPAM)
+
+    placeholder = page.locator(f"#post-{spam['id']}")
+    expect(placeholder).to_have_text(
+        "Removed: Hidden by the moderators: Spam", timeout=ARRIVAL_TIMEOUT_MS
+    )
+    expect(page.get_by_text("Buy followers cheap")).to_have_count(0)
+    expect(_posts(page).first).to_contain_text("A1 A map of who knows what")
     assert page.evaluate("window.pageNotReloaded") is True
 
 

@@ -11,9 +11,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chats.models import Chat, Post, PostPlacement
+from chats.models import Chat, HiddenReason, Post, PostPlacement
 from chats.selectors.archive import chat_posts
+from chats.services.moderation import placement_hide
 from chats.services.schedule import chat_set_hosts
+from members.models import User
 from tests.chats.live.conftest import GUESTS, HOST, placement_of
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +175,52 @@ def test_it_answers_only_reads(anonymous: Client, live_chat: Chat) -> None:
     url = reverse("chats:chat_posts", kwargs={"slug": "kmers", "pk": live_chat.pk})
 
     assert anonymous.post(url).status_code == 405
+
+
+def test_it_takes_back_posts_hidden_or_removed_after_the_page_showed_them(
+    anonymous: Client, live_chat: Chat, during_chat: datetime, archive: Callable[..., Any],
+    moderator_user: User,
+) -> None:  # fmt: skip
+    spam = archive("A1 buy followers", minute=1)
+    mine = archive("A1 thought better of it", minute=2)
+    edited = archive("A1 typo", minute=3)
+    kept = archive("A1 fine", minute=4)
+    placement_hide(placement=placement_of(spam), actor=moderator_user, reason=HiddenReason.SPAM)
+    Post.objects.filter(external_id=mine["id"]).update(
+        removed=True, removed_reason=Post.REMOVED_BY_AUTHOR
+    )
+    Post.objects.filter(external_id=edited["id"]).update(
+        removed=True, removed_reason=Post.REMOVED_EDITED
+    )
+
+    html = _fragment(anonymous, live_chat, after=placement_of(kept).pk)
+    withdrawn = html.split("<template data-withdrawn>")[1].split("</template>")[0]
+
+    assert f'id="post-{spam["id"]}"' in withdrawn
+    assert "Removed: Hidden by the moderators: Spam" in withdrawn
+    assert "Removed: Removed by its author" in withdrawn
+    assert f'data-placement="{placement_of(edited).pk}" data-withdrawn="replaced"' in withdrawn
+    assert "buy followers" not in html
+    assert "thought better" not in html
+    assert kept["id"] not in withdrawn
+    # A page that has seen nothing yet has nothing to take back.
+    assert "data-withdrawn" not in _fragment(anonymous, live_chat, after=0)
+
+
+@pytest.mark.parametrize("hidden", [1, 20])
+def test_it_answers_a_later_poll_in_three_queries_whatever_was_withdrawn(
+    anonymous: Client, live_chat: Chat, during_chat: datetime, archive: Callable[..., Any],
+    hidden: int,
+) -> None:  # fmt: skip
+    tweets = [archive(f"A1 post {n}", minute=n * 0.5) for n in range(hidden + 5)]
+    PostPlacement.objects.filter(post__external_id__in=[t["id"] for t in tweets[:hidden]]).update(
+        hidden=True, hidden_reason=HiddenReason.ABUSE
+    )
+    url = reverse("chats:chat_posts", kwargs={"slug": "kmers", "pk": live_chat.pk})
+    after = placement_of(tweets[-1]).pk
+
+    with CaptureQueriesContext(connection) as queries:
+        html = anonymous.get(url, {"after": after}).content.decode()
+
+    assert html.count('data-withdrawn="removed"') == hidden
+    assert len(queries) == 3  # the chat; new posts; posts withdrawn since the page loaded
