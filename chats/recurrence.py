@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from icalendar.prop import vRecur
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # How far ahead a rule must produce its first occurrence to be accepted.
 FIRST_OCCURRENCE_LIMIT = timedelta(days=2 * 366)
 

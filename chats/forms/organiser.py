@@ -18,13 +18,7 @@ from community.models import Community
 from community.validators import validate_hashtag
 from members.models import User
 
-WEEKDAY_CHOICES = list(
-    zip(
-        recurrence.WEEKDAYS,
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        strict=True,
-    )
-)
+WEEKDAY_CHOICES = list(zip(recurrence.WEEKDAYS, recurrence.DAY_NAMES, strict=True))
 NTH_CHOICES = [
     ("", "—"), (1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last"),
 ]  # fmt: skip

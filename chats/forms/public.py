@@ -1,5 +1,6 @@
 from django import forms
 
+from chats import recurrence
 from chats.selectors.schedule import TIMES_OF_DAY
 from community.forms import TimeZoneField
 
@@ -7,7 +8,7 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 60
 WEEKDAY_CHOICES = [
     ("", "Any day"),
-    *enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
+    *enumerate(recurrence.DAY_NAMES),
 ]
 TIME_OF_DAY_LABELS = {
     "morning": "Morning (06:00 to 12:00)",

@@ -9,13 +9,7 @@ from chats import recurrence
 from chats.models import Chat, ChatSeries
 from community.models import Community
 
-_DAY_NAMES = dict(
-    zip(
-        recurrence.WEEKDAYS,
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        strict=True,
-    )
-)
+_DAY_NAMES = dict(zip(recurrence.WEEKDAYS, recurrence.DAY_NAMES, strict=True))
 _NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 
 

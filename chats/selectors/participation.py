@@ -8,8 +8,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from chats.models import Chat, HostOffer, ReminderSubscription, TopicSuggestion, TopicVote
-from chats.services.reminders import DEFAULT_MINUTES_BEFORE, MINUTES_BEFORE_CHOICES
+from chats.services.reminders import DEFAULT_MINUTES_BEFORE, MINUTES_BEFORE_CHOICES, minutes_label
 from community.models import Community, Membership
+from community.selectors import membership_for
 from members.models import User
 
 
@@ -77,10 +78,6 @@ class Participation:
         )
 
     @property
-    def can_moderate(self) -> bool:
-        return self.membership is not None and self.membership.can_moderate
-
-    @property
     def reminder_when(self) -> str:
         return _when(self.reminder)
 
@@ -95,9 +92,7 @@ class Participation:
 
 
 def _when(subscription: ReminderSubscription | None) -> str:
-    if subscription is None:
-        return ""
-    return dict(MINUTES_BEFORE_CHOICES).get(subscription.minutes_before, "")
+    return minutes_label(subscription.minutes_before) if subscription is not None else ""
 
 
 def _reminders(chat: Chat, user: User) -> tuple[ReminderSubscription | None, ...]:
@@ -120,24 +115,24 @@ def participation_for_chat(
 ) -> dict[str, object]:
     """What the chat page needs to show the visitor's reminder and hosting options.
 
-    One key, so merging it into the chat page's context cannot shadow anything.
+    One key, so merging it into the chat page's context cannot shadow anything. Only an
+    upcoming chat offers them: for any other, nothing is read.
     """
     now = now or timezone.now()
-    is_upcoming = not chat.is_cancelled and chat.start_at > now
-    has_host = chat.hosts.exists()
-    if not user.is_authenticated:
+    is_upcoming = chat.status_at(now) == Chat.Status.SCHEDULED
+    if not (user.is_authenticated and is_upcoming):
         participation = Participation(
-            chat=chat, signed_in=False, is_upcoming=is_upcoming, membership=None,
-            reminder=None, community_reminder=None, host_offer=None, has_host=has_host,
-            pending_offer_count=0,
+            chat=chat, signed_in=user.is_authenticated, is_upcoming=is_upcoming,
+            membership=None, reminder=None, community_reminder=None, host_offer=None,
+            has_host=is_upcoming and chat.hosts.exists(), pending_offer_count=0,
         )  # fmt: skip
         return {"participation": participation}
-    membership = Membership.objects.filter(community_id=chat.community_id, member=user).first()
+    membership = membership_for(community=chat.community, user=user)
     reminder, community_reminder = _reminders(chat, user)
     participation = Participation(
         chat=chat, signed_in=True, is_upcoming=is_upcoming, membership=membership,
         reminder=reminder, community_reminder=community_reminder,
         host_offer=HostOffer.objects.filter(chat=chat, member=user).first(),
-        has_host=has_host, pending_offer_count=_pending_count(chat, membership),
+        has_host=chat.hosts.exists(), pending_offer_count=_pending_count(chat, membership),
     )  # fmt: skip
     return {"participation": participation}

@@ -8,16 +8,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chats.models import Chat, ChatHost, HostOffer
-from chats.services.schedule import transcript_inputs_changed
+from chats.services.schedule import chat_require_upcoming, transcript_inputs_changed
 from community.models import Membership
 from members.models import User
-
-
-def _require_open_for_hosts(chat: Chat, now: datetime) -> None:
-    if chat.is_cancelled:
-        raise ValidationError("This chat has been cancelled.", code="cancelled")
-    if chat.start_at <= now:
-        raise ValidationError("This chat has already started.", code="started")
 
 
 @transaction.atomic
@@ -27,7 +20,7 @@ def host_offer_create(
     now = now or timezone.now()
     # Locking the chat serialises offers against an acceptance in progress.
     chat = Chat.objects.select_for_update().get(pk=chat.pk)
-    _require_open_for_hosts(chat, now)
+    chat_require_upcoming(chat=chat, now=now)
     if chat.hosts.exists():
         raise ValidationError("This chat already has a host.", code="has_host")
     if HostOffer.objects.filter(chat=chat, member=member).exists():
@@ -67,7 +60,7 @@ def host_offer_accept(*, offer: HostOffer, now: datetime | None = None) -> ChatH
     now = now or timezone.now()
     chat = Chat.objects.select_for_update().get(pk=offer.chat_id)
     offer = _lock_pending(offer)
-    _require_open_for_hosts(chat, now)
+    chat_require_upcoming(chat=chat, now=now)
     if not Membership.objects.filter(community_id=chat.community_id, member=offer.member).exists():
         raise ValidationError(
             f"{offer.member.public_name} is no longer a member of this community.",

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.base import BaseEmailBackend
@@ -20,7 +19,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from chats.calendar import chat_url
 from chats.models import Chat, ReminderDelivery, ReminderSubscription
+from chats.services.schedule import chat_require_upcoming
 from community.models import Community
 from members.models import User
 
@@ -32,6 +33,11 @@ MINUTES_BEFORE_CHOICES = [
     (1440, "1 day before"),
 ]
 DEFAULT_MINUTES_BEFORE = 60
+
+
+def minutes_label(minutes: int) -> str:
+    """ "15 minutes before", as the reminder choices name it; empty for any other value."""
+    return dict(MINUTES_BEFORE_CHOICES).get(minutes, "")
 
 
 def _check_minutes(minutes_before: int) -> None:
@@ -59,11 +65,7 @@ def _subscribe(*, member: User, minutes_before: int, **target: object) -> Remind
 def reminder_subscribe_chat(
     *, member: User, chat: Chat, minutes_before: int, now: datetime | None = None
 ) -> ReminderSubscription:
-    now = now or timezone.now()
-    if chat.is_cancelled:
-        raise ValidationError("This chat has been cancelled.", code="cancelled")
-    if chat.start_at <= now:
-        raise ValidationError("This chat has already started.", code="started")
+    chat_require_upcoming(chat=chat, now=now or timezone.now())
     return _subscribe(member=member, minutes_before=minutes_before, chat=chat)
 
 
@@ -145,7 +147,7 @@ class _Reminder:
             "community": self.chat.community,
             "local_start": self.chat.start_at.astimezone(self.zone),
             "zone_name": str(self.zone),
-            "chat_url": settings.SITE_URL.rstrip("/") + self.chat.get_absolute_url(),
+            "chat_url": chat_url(self.chat),
         }
         subject = render_to_string("chats/email/reminder_subject.txt", context)
         body = render_to_string("chats/email/reminder_body.txt", context).strip() + "\n"

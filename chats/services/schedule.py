@@ -140,11 +140,6 @@ def chat_restore(*, chat: Chat) -> Chat:
 # --- Series -------------------------------------------------------------------
 
 
-def _series_dtstart(*, start_time: time, first_date: date, time_zone: str) -> datetime:
-    series = ChatSeries(start_time=start_time, first_date=first_date, time_zone=time_zone)
-    return series.local_dtstart()
-
-
 def _validate_series(series: ChatSeries) -> None:
     series.full_clean(exclude=["community"])
     _check_duration(series.duration)
@@ -286,6 +281,14 @@ def series_generate_all(*, now: datetime | None = None) -> int:
 # --- Questions ----------------------------------------------------------------
 
 
+def chat_require_upcoming(*, chat: Chat, now: datetime) -> None:
+    """Refuse what only makes sense before a chat (reminders, hosting offers)."""
+    if chat.is_cancelled:
+        raise ValidationError("This chat has been cancelled.", code="cancelled")
+    if chat.start_at <= now:
+        raise ValidationError("This chat has already started.", code="started")
+
+
 def transcript_inputs_changed(*, chat_id: int) -> None:
     """Questions and hosts shape a transcript's grouping: its cached copies must go.
 
@@ -331,16 +334,6 @@ def question_delete(*, question: Question) -> None:
     chat = Chat.objects.select_for_update().get(pk=question.chat_id)
     question.delete()
     _renumber(chat, list(chat.questions.order_by("position").values_list("pk", flat=True)))
-
-
-@transaction.atomic
-def questions_reorder(*, chat: Chat, order: Sequence[int]) -> None:
-    """Put the chat's questions in the given order of ids (all of them, each once)."""
-    chat = Chat.objects.select_for_update().get(pk=chat.pk)
-    current = set(chat.questions.values_list("pk", flat=True))
-    if len(order) != len(current) or set(order) != current:
-        raise ValidationError("The new order must list every question of this chat once.")
-    _renumber(chat, list(order))
 
 
 @transaction.atomic

@@ -52,12 +52,11 @@ def topic_decline(*, suggestion: TopicSuggestion) -> bool:
     return updated == 1
 
 
-def topic_mark_scheduled(suggestion_id: int, chat: Chat) -> None:
+def topic_mark_scheduled(*, suggestion_id: int, chat: Chat) -> None:
     """Link an open suggestion of the chat's community to the chat just created for it.
 
-    Positional or keyword, so the organiser pages may call it either way. A
-    suggestion of another community, or one already scheduled or declined, is
-    left untouched: the id comes from a query string anyone can edit.
+    A suggestion of another community, or one already scheduled or declined, is left
+    untouched: the id comes from a query string anyone can edit.
     """
     TopicSuggestion.objects.filter(
         pk=suggestion_id, community_id=chat.community_id, status=TopicSuggestion.Status.OPEN

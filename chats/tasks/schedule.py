@@ -1,18 +1,9 @@
 from celery import shared_task
 
-from chats.models import ChatSeries
-from chats.services.schedule import series_generate_all, series_generate_occurrences
+from chats.services.schedule import series_generate_all
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def generate_all_occurrences() -> int:
     """Beat: keep every active series generated CHAT_GENERATION_WEEKS ahead."""
     return series_generate_all()
-
-
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def generate_series_occurrences(series_id: int) -> int:
-    series = ChatSeries.objects.filter(pk=series_id).first()
-    if series is None:
-        return 0
-    return series_generate_occurrences(series=series)

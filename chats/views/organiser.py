@@ -20,7 +20,7 @@ from chats.forms.organiser import (
     chat_initial,
     series_initial,
 )
-from chats.models import Chat, Question, TopicSuggestion
+from chats.models import Chat, Question
 from chats.models.schedule import MAX_QUESTIONS
 from chats.selectors import organiser as selectors
 from chats.services import schedule
@@ -113,11 +113,6 @@ def series_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- Single chats -------------------------------------------------------------
 
 
-def _mark_suggestion_scheduled(suggestion: TopicSuggestion | None, chat: Chat) -> None:
-    if suggestion is not None:
-        topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def chat_create(request: HttpRequest, slug: str) -> HttpResponse:
@@ -129,7 +124,8 @@ def chat_create(request: HttpRequest, slug: str) -> HttpResponse:
     @transaction.atomic
     def create() -> Chat:
         chat = schedule.chat_create(community=community, **form.service_arguments())
-        _mark_suggestion_scheduled(form.cleaned_data.get("suggestion"), chat)
+        if (suggestion := form.cleaned_data.get("suggestion")) is not None:
+            topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
         return chat
 
     if request.method == "POST" and (chat := _submit(form, create)) is not None:

@@ -207,10 +207,6 @@ def host_offer_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 # --- Reminders ----------------------------------------------------------------
 
 
-def _when(minutes: int) -> str:
-    return dict(reminders.MINUTES_BEFORE_CHOICES)[minutes]
-
-
 @login_required
 @require_POST
 def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -225,7 +221,9 @@ def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"We will email you {_when(minutes)} this chat starts.")
+        messages.success(
+            request, f"We will email you {reminders.minutes_label(minutes)} this chat starts."
+        )
     return redirect(chat)
 
 
@@ -256,9 +254,8 @@ def community_reminder(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(
-            request, f"We will email you {_when(minutes)} every #{community.hashtag} chat."
-        )
+        when = reminders.minutes_label(minutes)
+        messages.success(request, f"We will email you {when} every #{community.hashtag} chat.")
     return redirect(community)
 
 

@@ -48,7 +48,7 @@ def _chat_or_404(slug: str, pk: int) -> Chat:
 
 def _chat_page_posts(chat: Chat, status: str, now: datetime) -> dict[str, object]:
     """The posts a chat page lists: all while live, a preview once the transcript has them."""
-    if chat.start_at - chat.pre_window > now:
+    if chat.window_start > now:
         return {"placements": []}
     if status in (Chat.Status.ENDED, Chat.Status.CANCELLED):
         # One more than shown, to know whether the transcript holds more.
@@ -68,7 +68,7 @@ def chat_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "chat": chat, "community": chat.community, "chat_status": status,
         "questions": questions or [], "questions_withheld": questions is None,
         "visitor_zone": visitor_zone(request), "now": now,
-        "live_poll_ms": getattr(settings, "LIVE_POLL_MS", 5000),
+        "live_poll_ms": settings.LIVE_POLL_MS,
         **_chat_page_posts(chat, status, now),
     }  # fmt: skip
     context = {**participation_for_chat(chat=chat, user=request.user), **page}

@@ -148,13 +148,17 @@ def test_it_declines_an_offer_without_making_a_host(
 def test_it_does_not_accept_an_offer_twice_or_after_a_decline(
     organiser: Client, volunteers: list[User], chat: Chat
 ) -> None:
-    offer = HostOffer.objects.create(chat=chat, member=volunteers[0])
-    organiser.post(_offer_url("host_offer_decline", offer))
+    declined = HostOffer.objects.create(chat=chat, member=volunteers[0])
+    accepted = HostOffer.objects.create(chat=chat, member=volunteers[1])
+    organiser.post(_offer_url("host_offer_decline", declined))
+    organiser.post(_offer_url("host_offer_accept", accepted))
 
-    response = organiser.post(_offer_url("host_offer_accept", offer), follow=True)
+    after_decline = organiser.post(_offer_url("host_offer_accept", declined), follow=True)
+    twice = organiser.post(_offer_url("host_offer_accept", accepted), follow=True)
 
-    assert "This offer was already declined." in response.content.decode()
-    assert not ChatHost.objects.exists()
+    assert "This offer was already declined." in after_decline.content.decode()
+    assert "This offer was already accepted." in twice.content.decode()
+    assert list(ChatHost.objects.values_list("member", flat=True)) == [volunteers[1].pk]
 
 
 def test_it_does_not_accept_a_volunteer_who_left_the_community(

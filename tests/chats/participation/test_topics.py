@@ -198,7 +198,7 @@ def test_it_shows_organisers_schedule_this_with_a_prefilled_chat_form(
 def test_it_marks_an_open_suggestion_scheduled_with_its_chat(
     suggestion: TopicSuggestion, chat: Chat
 ) -> None:
-    topic_mark_scheduled(suggestion.pk, chat)
+    topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
 
     suggestion.refresh_from_db()
     assert suggestion.status == TopicSuggestion.Status.SCHEDULED
