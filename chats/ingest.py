@@ -219,11 +219,10 @@ def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:
 
 
 def _mark_archives_changed(placements: Sequence[PostPlacement]) -> None:
-    # New posts and refreshed metrics both change what a transcript shows: its cache and
-    # ETag key on this.
+    # New posts and refreshed metrics both change what a transcript shows.
     chat_ids = {p.chat_id for p in placements if p.chat_id is not None}
     if chat_ids:
-        Chat.objects.filter(pk__in=chat_ids).update(archive_changed_at=timezone.now())
+        Chat.objects.filter(pk__in=chat_ids).mark_archive_changed()
 
 
 def _upsert_posts_orm(rows: Sequence[Post]) -> int:

@@ -4,6 +4,7 @@ Times are entered as wall-clock times in a named zone (the community's, or the
 series' own) and made aware here with zoneinfo, never in the server's zone.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,6 +75,16 @@ class ServiceErrorsMixin:
 
     # Service field name → form field name, where the two differ.
     error_aliases: dict[str, str] = {}
+
+    def submit[T](self, action: Callable[[], T]) -> T | None:
+        """Run the service on a valid form; None (errors next to the fields) otherwise."""
+        if not self.is_valid():  # type: ignore[attr-defined]
+            return None
+        try:
+            return action()
+        except ValidationError as error:
+            self.add_service_error(error)
+            return None
 
     def add_service_error(self, error: ValidationError) -> None:
         if not hasattr(error, "error_dict"):

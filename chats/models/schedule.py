@@ -54,6 +54,12 @@ class ChatQuerySet(models.QuerySet["Chat"]):
         """Chats that have not ended yet (live ones included)."""
         return self.filter(end_at__gt=now)
 
+    def mark_archive_changed(self) -> int:
+        """Move these chats' archive version: every write that changes what a transcript
+        shows (posts stored or refreshed, moderation, questions and hosts) calls this, and
+        transcript caches and ETags key on it. Not updated_at, which feeds iCal SEQUENCE."""
+        return self.update(archive_changed_at=timezone.now())
+
 
 class Chat(models.Model):
     class Status(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chats.models import Chat, ChatHost, HostOffer
-from chats.services.schedule import chat_require_upcoming, transcript_inputs_changed
+from chats.services.schedule import chat_require_upcoming
 from community.models import Membership
 from members.models import User
 
@@ -74,7 +74,7 @@ def host_offer_accept(*, offer: HostOffer, now: datetime | None = None) -> ChatH
     chat.host_offers.filter(status=HostOffer.Status.PENDING).exclude(pk=offer.pk).update(
         status=HostOffer.Status.DECLINED, decided_at=now
     )
-    transcript_inputs_changed(chat_id=chat.pk)
+    Chat.objects.filter(pk=chat.pk).mark_archive_changed()  # hosts shape the transcript
     return host
 
 

@@ -9,7 +9,6 @@ nothing left to change, logs nothing and returns False.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from chats.models import (
     Account,
@@ -34,7 +33,7 @@ HIDE_REASONS = [
 def _bump_chats(placements: QuerySet[PostPlacement]) -> None:
     """Move the archive version of every chat holding one of `placements`."""
     chat_ids = placements.filter(chat__isnull=False).values("chat_id")
-    Chat.objects.filter(pk__in=chat_ids).update(archive_changed_at=timezone.now())
+    Chat.objects.filter(pk__in=chat_ids).mark_archive_changed()
 
 
 def _log(*, kind: str, actor: User, **fields: object) -> ModerationAction:

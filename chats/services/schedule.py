@@ -289,14 +289,6 @@ def chat_require_upcoming(*, chat: Chat, now: datetime) -> None:
         raise ValidationError("This chat has already started.", code="started")
 
 
-def transcript_inputs_changed(*, chat_id: int) -> None:
-    """Questions and hosts shape a transcript's grouping: its cached copies must go.
-
-    archive_changed_at rather than updated_at, which feeds the iCal SEQUENCE.
-    """
-    Chat.objects.filter(pk=chat_id).update(archive_changed_at=timezone.now())
-
-
 def _check_question_text(text: str) -> str:
     text = text.strip()
     if not text:
@@ -316,7 +308,7 @@ def question_add(*, chat: Chat, text: str, planned_minute: int | None = None) ->
     question = Question(chat=chat, position=count + 1, text=text, planned_minute=planned_minute)
     question.full_clean()
     question.save()
-    transcript_inputs_changed(chat_id=chat.pk)
+    Chat.objects.filter(pk=chat.pk).mark_archive_changed()
     return question
 
 
@@ -325,7 +317,7 @@ def question_update(*, question: Question, text: str, planned_minute: int | None
     question.planned_minute = planned_minute
     question.full_clean()
     question.save(update_fields=["text", "planned_minute"])
-    transcript_inputs_changed(chat_id=question.chat_id)
+    Chat.objects.filter(pk=question.chat_id).mark_archive_changed()
     return question
 
 
@@ -356,7 +348,7 @@ def _renumber(chat: Chat, order: list[int]) -> None:
     for position, pk in enumerate(order, start=1):
         questions[pk].position = position
     Question.objects.bulk_update(questions.values(), ["position"])
-    transcript_inputs_changed(chat_id=chat.pk)
+    Chat.objects.filter(pk=chat.pk).mark_archive_changed()
 
 
 # --- Hosts --------------------------------------------------------------------
@@ -381,4 +373,4 @@ def chat_set_hosts(*, chat: Chat, members: Sequence[User], handles: Sequence[str
         for i, h in enumerate(clean_handles)
     ]
     ChatHost.objects.bulk_create(hosts)
-    transcript_inputs_changed(chat_id=chat.pk)
+    Chat.objects.filter(pk=chat.pk).mark_archive_changed()

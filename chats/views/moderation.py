@@ -1,10 +1,7 @@
 """Moderation pages: moderators hide posts and exclude accounts, authors remove their own."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,17 +21,6 @@ from community.permissions import (
     get_placement_for_moderator,
     get_post_for_author,
 )
-
-
-def _submit(form: NoteForm, action: Callable[[], bool]) -> bool | None:
-    """The service's answer on a valid form; None (errors on the form) otherwise."""
-    if not form.is_valid():
-        return None
-    try:
-        return action()
-    except ValidationError as error:
-        form.add_service_error(error)
-        return None
 
 
 def _back(request: HttpRequest, form: NextForm, default: str) -> HttpResponse:
@@ -129,9 +115,7 @@ def my_posts(request: HttpRequest) -> HttpResponse:
 def placement_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = HideForm(request.POST)
-    done = _submit(
-        form,
-        lambda: moderation.placement_hide(
+    done = form.submit(lambda: moderation.placement_hide(
             placement=placement, actor=request.user, reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
         ),
@@ -153,8 +137,7 @@ def placement_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def placement_unhide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
-    done = _submit(
-        form,
+    done = form.submit(
         lambda: moderation.placement_unhide(
             placement=placement, actor=request.user, note=form.cleaned_data["note"]
         ),
@@ -174,9 +157,7 @@ def placement_unhide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def account_exclude(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = ExcludeForm(request.POST)
-    done = _submit(
-        form,
-        lambda: moderation.account_exclude(
+    done = form.submit(lambda: moderation.account_exclude(
             community=community, account=account, actor=request.user,
             reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
         ),
@@ -197,9 +178,7 @@ def account_exclude(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def account_include(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
-    done = _submit(
-        form,
-        lambda: moderation.account_include(
+    done = form.submit(lambda: moderation.account_include(
             community=community, account=account, actor=request.user,
             note=form.cleaned_data["note"],
         ),

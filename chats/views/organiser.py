@@ -1,12 +1,9 @@
 """Organiser pages of the schedule, for the community's organisers and moderators only."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,17 +28,6 @@ from community.permissions import (
     get_community_for_moderator,
     get_series_for_moderator,
 )
-
-
-def _submit[T](form: Form, action: Callable[[], T]) -> T | None:
-    """Run the service on a valid form; its ValidationErrors go next to the fields."""
-    if not form.is_valid():
-        return None
-    try:
-        return action()
-    except ValidationError as error:
-        form.add_service_error(error)  # type: ignore[attr-defined]
-        return None
 
 
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -75,8 +61,8 @@ def series_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for_moderator(request, slug)
     form = SeriesForm(request.POST or None, zone=community.time_zone)
     if request.method == "POST":
-        series = _submit(
-            form, lambda: schedule.series_create(community=community, **form.service_arguments())
+        series = form.submit(
+            lambda: schedule.series_create(community=community, **form.service_arguments())
         )
         if series is not None:
             count = series.chats.count()
@@ -91,8 +77,8 @@ def series_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     series = get_series_for_moderator(request, slug, pk)
     form = SeriesForm(request.POST or None, initial=series_initial(series), zone=series.time_zone)
     if request.method == "POST":
-        saved = _submit(
-            form, lambda: schedule.series_update(series=series, **form.service_arguments())
+        saved = form.submit(
+            lambda: schedule.series_update(series=series, **form.service_arguments())
         )
         if saved is not None:
             messages.success(request, "Series saved; its future chats follow the new rule.")
@@ -128,7 +114,7 @@ def chat_create(request: HttpRequest, slug: str) -> HttpResponse:
             topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
         return chat
 
-    if request.method == "POST" and (chat := _submit(form, create)) is not None:
+    if request.method == "POST" and (chat := form.submit(create)) is not None:
         messages.success(request, "Chat scheduled. Add its questions and hosts now.")
         return redirect("chats:questions", slug=community.slug, pk=chat.pk)
     return _render(request, "chat_form.html", {"form": form, "community": community})
@@ -142,7 +128,7 @@ def chat_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request.POST or None, initial=chat_initial(chat), community=chat.community, creating=False
     )
     if request.method == "POST":
-        saved = _submit(form, lambda: schedule.chat_update(chat=chat, **form.service_arguments()))
+        saved = form.submit(lambda: schedule.chat_update(chat=chat, **form.service_arguments()))
         if saved is not None:
             messages.success(request, "Chat saved.")
             return _to_manage(chat.community)
@@ -196,7 +182,7 @@ def questions(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_moderator(request, slug, pk)
     form = QuestionForm(request.POST or None)
     if request.method == "POST":
-        added = _submit(form, lambda: schedule.question_add(chat=chat, **form.cleaned_data))
+        added = form.submit(lambda: schedule.question_add(chat=chat, **form.cleaned_data))
         if added is not None:
             messages.success(request, f"{added.label} added.")
             return _to_questions(chat)
@@ -215,8 +201,8 @@ def question_edit(request: HttpRequest, slug: str, pk: int, question_pk: int) ->
     initial = {"text": question.text, "planned_minute": question.planned_minute}
     form = QuestionForm(request.POST or None, initial=initial)
     if request.method == "POST":
-        saved = _submit(
-            form, lambda: schedule.question_update(question=question, **form.cleaned_data)
+        saved = form.submit(
+            lambda: schedule.question_update(question=question, **form.cleaned_data)
         )
         if saved is not None:
             messages.success(request, f"{question.label} saved.")
@@ -263,7 +249,7 @@ def hosts(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         schedule.chat_set_hosts(chat=chat, **form.cleaned_data)
         return chat
 
-    if request.method == "POST" and _submit(form, save) is not None:
+    if request.method == "POST" and form.submit(save) is not None:
         messages.success(request, "Hosts saved.")
         return _to_manage(chat.community)
     return _render(request, "hosts.html", {"form": form, "chat": chat, "community": chat.community})
