@@ -84,3 +84,14 @@ def expand(
         end = min(end, datetime.combine(last_date, time.max, tzinfo=zone))
     starts = _parse(rule, dtstart).between(after.astimezone(zone), end, inc=True)
     return [start.astimezone(UTC) for start in starts]
+
+
+def structured_rule(rule: str) -> dict[str, object] | None:
+    """The form choices that build exactly this rule, or None for a custom rule."""
+    try:
+        choices = describe_rrule(rule)
+        if build_rrule(**choices) == rule:
+            return choices
+    except (ValueError, KeyError, IndexError, ValidationError):
+        pass
+    return None

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 
 from chats import recurrence
 from chats.models import Chat, ChatSeries, TopicSuggestion
-from chats.selectors.organiser import structured_rule
 from community.forms import TimeZoneField
 from community.models import Community
 from community.validators import validate_hashtag
@@ -175,7 +174,7 @@ def series_initial(series: ChatSeries) -> dict[str, object]:
         "first_date": series.first_date, "last_date": series.last_date,
         "extra_hashtags": series.extra_hashtags,
     }  # fmt: skip
-    choices = structured_rule(series.rrule)
+    choices = recurrence.structured_rule(series.rrule)
     if choices is None:
         return {**initial, "rrule": series.rrule}
     return {**initial, **choices}

@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 
 from chats import recurrence
@@ -49,19 +48,8 @@ def describe_duration(duration: timedelta) -> str:
     return " ".join(parts)
 
 
-def structured_rule(rule: str) -> dict[str, object] | None:
-    """The form choices that build exactly this rule, or None for a custom rule."""
-    try:
-        choices = recurrence.describe_rrule(rule)
-        if recurrence.build_rrule(**choices) == rule:
-            return choices
-    except (ValueError, KeyError, IndexError, ValidationError):
-        pass
-    return None
-
-
 def _describe_rule(rule: str) -> str:
-    choices = structured_rule(rule)
+    choices = recurrence.structured_rule(rule)
     if choices is None:
         return f"Custom rule {rule}"
     days = [_DAY_NAMES[day] for day in choices["weekdays"]]
