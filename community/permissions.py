@@ -58,10 +58,12 @@ def get_placement_for_moderator(request: HttpRequest, slug: str, pk: int) -> Pos
     from chats.models import PostPlacement
 
     community = get_community_for_moderator(request, slug)
-    placements = PostPlacement.objects.select_related("community", "chat", "post__author").defer(
+    placements = PostPlacement.objects.select_related("post__author").defer(
         "post__raw", "post__search_vector"
     )
-    return get_object_or_404(placements, pk=pk, community=community)
+    placement = get_object_or_404(placements, pk=pk, community=community)
+    placement.community = community  # loaded above: no second fetch when the caller reads it
+    return placement
 
 
 def get_account_for_moderator(

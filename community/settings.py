@@ -132,7 +132,6 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
-ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
 # X returns no email address: X sign-ins are verified by X itself.
 SOCIALACCOUNT_EMAIL_REQUIRED = False

@@ -1,4 +1,3 @@
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
@@ -8,10 +7,6 @@ from .models import User
 from .services import member_link_x_account
 
 X_PROVIDER = "twitter_oauth2"
-
-
-class AccountAdapter(DefaultAccountAdapter):
-    pass
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

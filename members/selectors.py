@@ -1,5 +1,4 @@
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
 
 from .models import User
 
@@ -11,7 +10,3 @@ def user_is_verified(*, user: User) -> bool:
     if user.has_verified_x:
         return True
     return EmailAddress.objects.filter(user=user, verified=True).exists()
-
-
-def member_list_public() -> QuerySet[User]:
-    return User.objects.filter(is_active=True).order_by("display_name", "username")

@@ -116,3 +116,22 @@ def outsider(outsider_user: User) -> Client:
 @pytest.fixture
 def anonymous() -> Client:
     return Client()
+
+
+@pytest.fixture
+def other_community(make_user: Callable[..., User], community_data: dict[str, str]) -> Community:
+    """#libchat, founded by Otto: its people have no rights over #KMers."""
+    return community_create(
+        creator=make_user("otto", display_name="Otto Other"),
+        data={**community_data, "name": "Librarians", "hashtag": "libchat"},
+    )
+
+
+@pytest.fixture
+def other_moderator(make_user: Callable[..., User], other_community: Community) -> Client:
+    """A moderator of #libchat, and of nothing else."""
+    user = make_user("maxine", display_name="Maxine Moderator")
+    Membership.objects.create(
+        community=other_community, member=user, role=Membership.Role.MODERATOR
+    )
+    return _client_for(user)

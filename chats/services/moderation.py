@@ -36,6 +36,12 @@ def _bump_chats(placements: QuerySet[PostPlacement]) -> None:
     Chat.objects.filter(pk__in=chat_ids).mark_archive_changed()
 
 
+def _bump_chat_of(placement: PostPlacement) -> None:
+    """Move the archive version of the placement's chat; the between-chat stream has none."""
+    if placement.chat_id is not None:
+        Chat.objects.filter(pk=placement.chat_id).mark_archive_changed()
+
+
 def _log(*, kind: str, actor: User, **fields: object) -> ModerationAction:
     return ModerationAction.objects.create(kind=kind, actor=actor, **fields)
 
@@ -55,7 +61,7 @@ def placement_hide(*, placement: PostPlacement, actor: User, reason: str, note: 
     if not changed:
         return False
     placement.hidden, placement.hidden_reason = True, reason
-    _bump_chats(PostPlacement.objects.filter(pk=placement.pk))
+    _bump_chat_of(placement)
     _log(
         kind=Kind.HIDE_POST, actor=actor, community_id=placement.community_id,
         post_id=placement.post_id, reason=reason, note=note,
@@ -83,7 +89,7 @@ def placement_unhide(*, placement: PostPlacement, actor: User, note: str = "") -
             raise ValidationError("Its account is excluded: lift the exclusion to show its posts.")
         return False
     placement.hidden, placement.hidden_reason = False, ""
-    _bump_chats(PostPlacement.objects.filter(pk=placement.pk))
+    _bump_chat_of(placement)
     _log(
         kind=Kind.UNHIDE_POST, actor=actor, community_id=placement.community_id,
         post_id=placement.post_id, note=note,

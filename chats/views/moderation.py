@@ -32,7 +32,9 @@ def _back(request: HttpRequest, form: NextForm, default: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, context: dict) -> HttpResponse:
-    """The form again, its errors next to the fields: a failed POST is not a success."""
+    """The form again, its errors next to the fields: a failed POST is not a success.
+    It posts back to the URL that refused it."""
+    context = {**context, "action": request.path}
     return render(request, "chats/moderation/form.html", context, status=400)
 
 
@@ -44,8 +46,8 @@ def _placement_url(placement: PostPlacement) -> str:
     slug = placement.community.slug
     if placement.chat_id is None:
         url = reverse("chats:moderate_stream", kwargs={"slug": slug})
-        return f"{url}#post-{placement.post.external_id}"
-    url = reverse("chats:moderate_chat", kwargs={"slug": slug, "pk": placement.chat_id})
+    else:
+        url = reverse("chats:moderate_chat", kwargs={"slug": slug, "pk": placement.chat_id})
     return f"{url}#post-{placement.post.external_id}"
 
 
@@ -61,7 +63,7 @@ def moderate_chat(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "chat": chat,
         "page": selectors.chat_placements(chat=chat, page=request.GET.get("page")),
         "authors": selectors.chat_authors(chat=chat),
-        "hide_reasons": moderation.HIDE_REASONS,
+        "hide_form": HideForm(),
     }
     return render(request, "chats/moderation/chat.html", context)
 
@@ -73,7 +75,7 @@ def moderate_stream(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "page": selectors.stream_placements(community=community, page=request.GET.get("page")),
-        "hide_reasons": moderation.HIDE_REASONS,
+        "hide_form": HideForm(),
         "exclude_per_post": True,
     }
     return render(request, "chats/moderation/stream.html", context)
@@ -124,7 +126,6 @@ def placement_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _refused(request, {
             "community": placement.community, "form": form, "placement": placement,
             "heading": "Hide this post", "submit": "Hide",
-            "action": reverse("chats:placement_hide", kwargs={"slug": slug, "pk": pk}),
         })  # fmt: skip
     messages.success(
         request, "Post hidden from this community's archive." if done else "It was hidden already."
@@ -146,7 +147,6 @@ def placement_unhide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _refused(request, {
             "community": placement.community, "form": form, "placement": placement,
             "heading": "Show this post again", "submit": "Unhide",
-            "action": reverse("chats:placement_unhide", kwargs={"slug": slug, "pk": pk}),
         })  # fmt: skip
     messages.success(request, "Post shown again." if done else "It was not hidden.")
     return _back(request, form, _placement_url(placement))
@@ -166,7 +166,6 @@ def account_exclude(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _refused(request, {
             "community": community, "form": form, "account": account,
             "heading": f"Exclude @{account.handle} from this archive", "submit": "Exclude",
-            "action": reverse("chats:account_exclude", kwargs={"slug": slug, "pk": pk}),
         })  # fmt: skip
     text = f"@{account.handle} is excluded: its posts here are hidden, future ones too."
     messages.success(request, text if done else f"@{account.handle} was excluded already.")
@@ -187,7 +186,6 @@ def account_include(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _refused(request, {
             "community": community, "form": form, "account": account,
             "heading": f"Lift the exclusion of @{account.handle}", "submit": "Lift",
-            "action": reverse("chats:account_include", kwargs={"slug": slug, "pk": pk}),
         })  # fmt: skip
     text = f"@{account.handle} is no longer excluded: its posts show again."
     messages.success(request, text if done else f"@{account.handle} was not excluded.")

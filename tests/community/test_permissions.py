@@ -11,11 +11,15 @@ from members.models import User
 pytestmark = pytest.mark.django_db
 
 
-def _organiser_requests(community: Community, target: User) -> list[tuple[str, str, dict]]:
+def _organiser_requests(
+    community: Community, target: User, data: dict[str, str]
+) -> list[tuple[str, str, dict]]:
     slug = community.slug
+    # A valid form: only the permission check stands between it and a saved change.
+    hijack = {**data, "name": "Hijacked"}
     return [
         ("get", reverse("communities:edit", kwargs={"slug": slug}), {}),
-        ("post", reverse("communities:edit", kwargs={"slug": slug}), {"name": "Hijacked"}),
+        ("post", reverse("communities:edit", kwargs={"slug": slug}), hijack),
         (
             "post",
             reverse("communities:role", kwargs={"slug": slug, "username": target.username}),
@@ -26,11 +30,12 @@ def _organiser_requests(community: Community, target: User) -> list[tuple[str, s
 
 @pytest.mark.parametrize("persona", ["member", "moderator", "outsider"])
 def test_it_forbids_non_organisers_every_organiser_url(
-    request: pytest.FixtureRequest, persona: str, community: Community, member_user: User
-) -> None:
+    request: pytest.FixtureRequest, persona: str, community: Community, member_user: User,
+    community_data: dict[str, str],
+) -> None:  # fmt: skip
     client: Client = request.getfixturevalue(persona)
 
-    for method, url, data in _organiser_requests(community, member_user):
+    for method, url, data in _organiser_requests(community, member_user, community_data):
         response = getattr(client, method)(url, data)
         assert response.status_code == 403, (method, url)
 
@@ -40,12 +45,15 @@ def test_it_forbids_non_organisers_every_organiser_url(
 
 
 def test_it_sends_anonymous_visitors_to_sign_in(
-    anonymous: Client, community: Community, member_user: User
+    anonymous: Client, community: Community, member_user: User, community_data: dict[str, str]
 ) -> None:
-    for method, url, data in _organiser_requests(community, member_user):
+    for method, url, data in _organiser_requests(community, member_user, community_data):
         response = getattr(anonymous, method)(url, data)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
+
+    community.refresh_from_db()
+    assert community.name == "Knowledge Managers"
 
 
 def test_it_does_not_let_an_organiser_of_another_community_edit_this_one(

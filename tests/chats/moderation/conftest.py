@@ -1,6 +1,7 @@
 """Fixtures of the moderation tests: a finished #KMers chat whose posts came through the
-real ingest path, a second community (#libchat) sharing some of those posts, and that
-community's own moderator, who must not reach the first."""
+real ingest path, and a chat of the second community (#libchat, other_community in
+tests/conftest.py) sharing some of those posts; that community's own moderator
+(other_moderator) must not reach the first."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from chats.models import (
     Account,
@@ -18,8 +18,7 @@ from chats.models import (
     Post,
     PostPlacement,
 )
-from community.models import Community, Membership
-from community.services import community_create
+from community.models import Community
 from members.models import User
 from members.services import member_link_x_account
 from tests.archive import archive_tweets
@@ -49,30 +48,11 @@ def chat(community: Community) -> Chat:
 
 
 @pytest.fixture
-def other_community(make_user: Callable[..., User], community_data: dict) -> Community:
-    return community_create(
-        creator=make_user("otto", display_name="Otto Other"),
-        data={**community_data, "name": "Librarians", "hashtag": "libchat"},
-    )
-
-
-@pytest.fixture
 def other_chat(other_community: Community) -> Chat:
     return Chat.objects.create(
         community=other_community, title="Catalogues", hashtag="libchat",
         start_at=START, end_at=START + timedelta(hours=1),
     )  # fmt: skip
-
-
-@pytest.fixture
-def other_moderator(make_user: Callable[..., User], other_community: Community) -> Client:
-    user = make_user("maxine", display_name="Maxine Moderator")
-    Membership.objects.create(
-        community=other_community, member=user, role=Membership.Role.MODERATOR
-    )
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @dataclass(frozen=True)

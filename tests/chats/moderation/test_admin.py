@@ -1,7 +1,5 @@
 """The admin shows the moderation log read-only and lets staff manage exclusions."""
 
-from collections.abc import Callable
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -16,25 +14,18 @@ from .conftest import Archive
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client_(make_user: Callable[..., User]) -> Client:
-    client = Client()
-    client.force_login(make_user("root", is_staff=True, is_superuser=True))
-    return client
-
-
 def test_it_lists_the_log_and_exclusions_but_never_edits_the_log(
-    admin_client_: Client, archive: Archive, community: Community, organiser_user: User
+    admin_client: Client, archive: Archive, community: Community, organiser_user: User
 ) -> None:
     moderation.account_exclude(
         community=community, account=archive.spammer, actor=organiser_user, reason="spam"
     )
     action = ModerationAction.objects.get()
 
-    log = admin_client_.get(reverse("admin:chats_moderationaction_changelist"))
-    exclusions = admin_client_.get(reverse("admin:chats_accountexclusion_changelist"))
-    add = admin_client_.get(reverse("admin:chats_moderationaction_add"))
-    delete = admin_client_.post(
+    log = admin_client.get(reverse("admin:chats_moderationaction_changelist"))
+    exclusions = admin_client.get(reverse("admin:chats_accountexclusion_changelist"))
+    add = admin_client.get(reverse("admin:chats_moderationaction_add"))
+    delete = admin_client.post(
         reverse("admin:chats_moderationaction_delete", args=[action.pk]), {"post": "yes"}
     )
 

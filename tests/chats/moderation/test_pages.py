@@ -9,7 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chats.forms.moderation import NOTE_MAX
 from chats.models import Chat, ModerationAction, Post, PostPlacement
+from chats.selectors import moderation as moderation_selectors
 from chats.services import moderation
 from community.models import Community
 from members.models import User
@@ -54,6 +56,11 @@ def test_it_shows_every_post_of_the_chat_to_moderators_hidden_ones_marked(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
     assert "exclude_per_post" not in page  # template comments stay out
+    # The hide and exclude forms offer HideForm's reasons and note length; "excluded"
+    # belongs to the exclusion itself.
+    assert '<option value="off_topic">Off topic</option>' in page
+    assert '<option value="excluded">' not in page
+    assert f'maxlength="{NOTE_MAX}"' in page
 
 
 def test_it_offers_lifting_rather_than_unhiding_for_an_excluded_account(
@@ -244,6 +251,7 @@ def test_it_re_renders_a_bad_hide_with_the_error_next_to_the_field(
     page = response.content.decode()
     assert 'class="error"' in page
     assert "Buy followers now" in page  # which post it was about
+    assert f'action="{_hide_url(archive.spam_placement)}"' in page  # posts back to itself
     assert snapshot() == before
 
 
@@ -286,6 +294,34 @@ def test_it_answers_404_for_unknown_ids(
     response = moderator.post(url, {"reason": "spam"})
 
     assert response.status_code == 404
+
+
+def test_it_labels_the_chat_pages_earlier_and_later_as_its_posts_run_oldest_first(
+    moderator: Client, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(moderation_selectors, "CHAT_PAGE_SIZE", 1)
+
+    first = moderator.get(_moderate_url(archive.chat)).content.decode()
+    second = moderator.get(_moderate_url(archive.chat), {"page": 2}).content.decode()
+
+    assert "graphs connect" in first  # Ada's answer, a minute before the spam
+    assert "Buy followers now" in second
+    assert '<a href="?page=2" rel="next">Later</a>' in first
+    assert '<a href="?page=1" rel="prev">Earlier</a>' in second
+    assert "Newer" not in first + second
+    assert "Older" not in first + second
+
+
+def test_it_labels_the_log_pages_newer_and_older_as_it_runs_newest_first(
+    organiser: Client, archive: Archive, organiser_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(moderation_selectors, "LOG_PAGE_SIZE", 1)
+    moderation.placement_hide(placement=archive.spam_placement, actor=organiser_user, reason="spam")
+    moderation.placement_unhide(placement=archive.spam_placement, actor=organiser_user)
+
+    first = organiser.get(_log_url()).content.decode()
+
+    assert '<a href="?page=2" rel="next">Older</a>' in first
 
 
 @pytest.mark.parametrize("page", ["-1", "0", "abc", "99999999999999999999", "1e9", ""])

@@ -42,6 +42,7 @@ def test_it_lists_stream_posts_newest_first_and_hides_them_there(
 
     assert page.index("Newer thought") < page.index("Older thought")
     assert "Buy followers" not in page  # chat posts are on the chat's page
+    assert '<option value="off_topic">Off topic</option>' in page
     assert response["Location"] == f"{STREAM_URL}#post-{placement.post.external_id}"
     placement.refresh_from_db()
     assert placement.hidden

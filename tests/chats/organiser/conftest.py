@@ -1,11 +1,12 @@
 """Fixtures of the organiser pages: a community with a series, a chat and a question,
-and a second community whose organiser and moderator must not reach the first.
+and a second community (other_community in tests/conftest.py) whose organiser and
+moderator must not reach the first.
 
 The clock is fixed for every test here: Sunday 1 March 2026, a week before the US
 switch to daylight saving time (8 March 2026).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,8 +18,7 @@ from django.test import Client
 from chats import recurrence
 from chats.models import Chat, ChatHost, ChatSeries, Question
 from chats.services import schedule
-from community.models import Community, Membership
-from community.services import community_create
+from community.models import Community
 from members.models import User
 
 NOW = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
@@ -60,14 +60,6 @@ def question(chat: Chat) -> Question:
 
 
 @pytest.fixture
-def other_community(make_user: Callable[..., User], community_data: dict) -> Community:
-    return community_create(
-        creator=make_user("otto", display_name="Otto Other"),
-        data={**community_data, "name": "Librarians", "hashtag": "libchat"},
-    )
-
-
-@pytest.fixture
 def other_chat(other_community: Community) -> Chat:
     return schedule.chat_create(
         community=other_community, title="Catalogues",
@@ -79,17 +71,6 @@ def other_chat(other_community: Community) -> Chat:
 def other_organiser(other_community: Community) -> Client:
     client = Client()
     client.force_login(User.objects.get(username="otto"))
-    return client
-
-
-@pytest.fixture
-def other_moderator(make_user: Callable[..., User], other_community: Community) -> Client:
-    user = make_user("maxine", display_name="Maxine Moderator")
-    Membership.objects.create(
-        community=other_community, member=user, role=Membership.Role.MODERATOR
-    )
-    client = Client()
-    client.force_login(user)
     return client
 
 

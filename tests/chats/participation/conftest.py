@@ -1,17 +1,15 @@
-"""Chats, a second community and its moderator for the participation tests."""
+"""Chats for the participation tests; the second community and its moderator
+(other_community, other_moderator) come from tests/conftest.py."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from chats.models import Chat
 from chats.services.schedule import chat_create
-from community.models import Community, Membership
-from community.services import community_create
-from members.models import User
+from community.models import Community
 
 
 @pytest.fixture
@@ -48,22 +46,3 @@ def past_chat(community: Community, now: datetime) -> Chat:
         community=community, title="Last week's chat", hashtag=community.hashtag,
         start_at=start, end_at=start + timedelta(hours=1),
     )  # fmt: skip
-
-
-@pytest.fixture
-def other_community(make_user: Callable[..., User], community_data: dict[str, str]) -> Community:
-    founder = make_user("otto", display_name="Otto Other")
-    data = {**community_data, "name": "Librarians", "hashtag": "LibChat"}
-    return community_create(creator=founder, data=data)
-
-
-@pytest.fixture
-def other_moderator(make_user: Callable[..., User], other_community: Community) -> Client:
-    """A moderator of another community: no rights over #KMers."""
-    user = make_user("mira", display_name="Mira Elsewhere")
-    Membership.objects.create(
-        community=other_community, member=user, role=Membership.Role.MODERATOR
-    )
-    client = Client()
-    client.force_login(user)
-    return client
