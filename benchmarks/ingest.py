@@ -40,8 +40,9 @@ from chats.ingest import posts_store
 from chats.models import Account, Chat, Post
 from chats.sources.base import NormalisedPost
 from chats.sources.x import normalise_x_page
+from chats.sources.x_objects import search_page
 from community.models import Community
-from tests.fakes.x_data import make_media, make_tweet, make_user, search_response
+from tests.fakes.x_data import make_media, make_tweet, make_user
 
 PAGE_SIZE = 100
 TARGET_RATIO = 0.25
@@ -150,7 +151,7 @@ def _page(
     refs = [by_id[r["id"]] for t in tweets for r in t.get("referenced_tweets", [])]
     user_ids = dict.fromkeys(t["author_id"] for t in (*tweets, *refs))
     keys = dict.fromkeys(k for t in tweets for k in t.get("attachments", {}).get("media_keys", []))
-    return search_response(
+    return search_page(
         tweets,
         users=[users[u] for u in user_ids],
         media=[media[k] for k in keys],

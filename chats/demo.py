@@ -8,7 +8,6 @@ fills up while the visitor watches. Everything derives from the chat's start and
 seed, so a chat always yields the same ids and replaying it twice stores nothing new.
 """
 
-import hashlib
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -31,7 +30,9 @@ from chats.sources.x_objects import (
     display_url,
     entities,
     escape_x_text,
+    search_page,
     snowflake,
+    user_id,
     x_time,
 )
 from community.markdown import render_markdown
@@ -241,20 +242,13 @@ class Recording:
         user_ids = [t["author_id"] for t in (*tweets, *referenced)]
         user_ids += [t["in_reply_to_user_id"] for t in tweets if "in_reply_to_user_id" in t]
         keys = [k for t in tweets for k in t.get("attachments", {}).get("media_keys", [])]
-        includes = {"users": [self.users[i] for i in dict.fromkeys(user_ids)]}
-        if referenced:
-            includes["tweets"] = referenced
-        if keys:
-            includes["media"] = [self.media[k] for k in dict.fromkeys(keys)]
-        ids = [int(t["id"]) for t in tweets]
-        meta: dict[str, Any] = {
-            "newest_id": str(max(ids)),
-            "oldest_id": str(min(ids)),
-            "result_count": len(tweets),
-        }
-        if not last:
-            meta["next_token"] = base62(min(ids))
-        return {"data": tweets, "includes": includes, "meta": meta}
+        return search_page(
+            tweets,
+            users=[self.users[i] for i in dict.fromkeys(user_ids)],
+            media=[self.media[k] for k in dict.fromkeys(keys)],
+            referenced=referenced,
+            next_token=None if last else base62(min(int(t["id"]) for t in tweets)),
+        )
 
 
 def recorded_chat(*, start: datetime, hashtag: str, topic: Topic = LIVE) -> Recording:
@@ -455,8 +449,7 @@ class _Recorder:
 
 def _user(handle: str, name: str) -> dict[str, Any]:
     # No avatar URL: the demo must not send visitors' browsers to invented addresses.
-    user_id = str(int(hashlib.sha256(handle.encode()).hexdigest()[:15], 16))
-    return {"id": user_id, "name": name, "username": handle, "verified": False}
+    return {"id": user_id(handle), "name": name, "username": handle, "verified": False}
 
 
 def _sticky_notes(rng: random.Random) -> str:

@@ -100,13 +100,8 @@ def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, s
         unique_fields=["network", "external_id"],
         update_fields=["handle", "display_name", "avatar_url", "member", "updated_at"],
     )
-    if all(row.pk for row in rows):
-        return ids | {(row.network, row.external_id): row.pk for row in rows}
-    # Backends that cannot return ids from an upsert: one look-up for the batch.
-    found = Account.objects.filter(
-        network__in={k[0] for k in unique}, external_id__in=[k[1] for k in unique]
-    )
-    return {(a.network, a.external_id): a.pk for a in found}
+    # Both backends (PostgreSQL; SQLite, 3.37+ under Django 6) return an upsert's ids.
+    return ids | {(row.network, row.external_id): row.pk for row in rows}
 
 
 def _unchanged_accounts(
@@ -136,7 +131,7 @@ def _post_row(post: NormalisedPost, author_id: int) -> Post:
         like_count=metrics.get("likes", 0), reply_count=metrics.get("replies", 0),
         repost_count=metrics.get("reposts", 0), quote_count=metrics.get("quotes", 0),
         media=list(post.media), links=list(post.links),
-        hashtags=[tag.lower() for tag in post.hashtags], raw=post.raw,
+        hashtags=list(post.hashtags), raw=post.raw,
     )  # fmt: skip
 
 
@@ -159,13 +154,14 @@ def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
         .filter(tag__in=tags)
         .values_list("tag", "pk")
     )
+    chat_tags = [(chat, {tag.lower() for tag in chat.hashtags}) for chat in chats]
     rows = []
     for post in posts:
         post_tags = set(post.hashtags)
         placed: dict[int, int | None] = {}
-        for chat in chats:
+        for chat, tags_of_chat in chat_tags:
             in_window = chat.window_start <= post.created_at < chat.window_end
-            if in_window and post_tags & {tag.lower() for tag in chat.hashtags}:
+            if in_window and post_tags & tags_of_chat:
                 placed.setdefault(chat.community_id, chat.pk)
         for tag in post_tags:
             if tag in communities:
@@ -226,7 +222,7 @@ def _mark_archives_changed(placements: Sequence[PostPlacement]) -> None:
 
 
 def _upsert_posts_orm(rows: Sequence[Post]) -> int:
-    """Upsert the rows, set their pks, and return how many were new."""
+    """Upsert the rows, set their pks (RETURNING, through bulk_create), return how many were new."""
     # The network too: without it the unique index (network, external_id) cannot serve
     # the look-up and every page scans the whole table (benchmarks/ingest.py found it).
     networks = {r.network for r in rows}
@@ -239,14 +235,6 @@ def _upsert_posts_orm(rows: Sequence[Post]) -> int:
         rows, update_conflicts=True, unique_fields=["network", "external_id"],
         update_fields=[*POST_REFRESH_FIELDS, "updated_at"],
     )  # fmt: skip
-    if not all(row.pk for row in rows):
-        ids = dict(
-            Post.objects.filter(
-                network__in=networks, external_id__in=[r.external_id for r in rows]
-            ).values_list("external_id", "pk")
-        )
-        for row in rows:
-            row.pk = ids[row.external_id]
     return sum(1 for r in rows if (r.network, r.external_id) not in known)
 
 
@@ -320,15 +308,10 @@ def query_key(hashtags: Iterable[str]) -> str:
 
 
 def cursor_for(*, network: str, community: Community, hashtags: Iterable[str]) -> SyncCursor:
-    key = query_key(hashtags)
-    try:
-        with transaction.atomic():
-            cursor, _ = SyncCursor.objects.get_or_create(
-                network=network, query=key, defaults={"community": community}
-            )
-    except IntegrityError:  # another worker created it first
-        cursor = SyncCursor.objects.get(network=network, query=key)
-    return cursor
+    # get_or_create reads the row another worker created first (IntegrityError) itself.
+    return SyncCursor.objects.get_or_create(
+        network=network, query=query_key(hashtags), defaults={"community": community}
+    )[0]
 
 
 def daily_cap(community: Community) -> int:
@@ -425,7 +408,7 @@ def _keep_gap(
 
 def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datetime) -> StoreResult:
     """One page: posts, usage and cursor counters, in the caller's transaction."""
-    reads = page.result_count or len(page.posts) + len(page.skipped)
+    reads = page.reads
     stored = posts_store(posts=page.posts)
     _record_usage(cursor=cursor, chat=chat, now=now, reads=reads)
     SyncCursor.objects.filter(pk=cursor.pk).update(
@@ -483,7 +466,7 @@ def pull_run(
 
 def _count(result: PullResult, page: Page, stored: StoreResult) -> None:
     result.pages += 1
-    result.posts_read += page.result_count or len(page.posts) + len(page.skipped)
+    result.posts_read += page.reads
     result.new += stored.new
     result.refreshed += stored.refreshed
     result.skipped += len(page.skipped)

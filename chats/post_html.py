@@ -15,7 +15,6 @@ Where X's entity offsets point (researched, since X's v2 docs do not say):
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from functools import partial
 from itertools import chain
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -42,20 +41,18 @@ def render_post_html(
     urls: Sequence[Entity] = (),
     mentions: Sequence[Entity] = (),
     hashtags: Sequence[Entity] = (),
-    hashtag_url_prefix: str = DEFAULT_HASHTAG_URL_PREFIX,
 ) -> str:
     """Render X's post text (as X sends it, escaped) with its v2 entities into safe HTML.
 
     Links show their display URL, mentions link to the profile on X, hashtags link to
-    our own search (``hashtag_url_prefix`` + tag), links to attached media are left out
+    our own search (DEFAULT_HASHTAG_URL_PREFIX + tag), links to attached media are left out
     (the template shows the media); everything else is escaped.
     """
     plain, raw_to_plain = _unescape_with_map(text)
-    hashtag_html = partial(_hashtag_html, prefix=hashtag_url_prefix)
     candidates = [
         *((e, _url_token(e), _url_html) for e in urls),
         *((e, _mention_token(e), _mention_html) for e in mentions),
-        *((e, _hashtag_token(e), hashtag_html) for e in hashtags),
+        *((e, _hashtag_token(e), _hashtag_html) for e in hashtags),
     ]
     spans: list[tuple[int, int, str]] = []
     for entity, token, to_html in candidates:
@@ -209,6 +206,6 @@ def _mention_html(entity: Entity, shown: str) -> str:
     return f'<a href="{escape(href)}" rel="{_LINK_REL}">{escape(shown)}</a>'
 
 
-def _hashtag_html(entity: Entity, shown: str, *, prefix: str) -> str:
-    href = prefix + quote(entity["tag"], safe="")
+def _hashtag_html(entity: Entity, shown: str) -> str:
+    href = DEFAULT_HASHTAG_URL_PREFIX + quote(entity["tag"], safe="")
     return f'<a href="{escape(href)}">{escape(shown)}</a>'

@@ -6,6 +6,8 @@ the query, its time bounds and its cursor, and records failures on the cursor.
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -21,8 +23,9 @@ from chats.ingest import (
     pull_run,
     query_key,
 )
+from chats.locks import exclusive
 from chats.models import Chat, SourceHealth, SyncCursor
-from chats.sources.base import Source
+from chats.sources.base import RateLimited, Source, SourceAuthError, SourceError
 from chats.sources.x import XSource
 from community.models import Community
 
@@ -82,6 +85,32 @@ def cursor_record_error(
         consecutive_errors=F("consecutive_errors") + 1, next_allowed_at=retry_at,
         requests_total=F("requests_total") + 1,
     )  # fmt: skip
+
+
+@contextmanager
+def cursor_locked(*, cursor: SyncCursor) -> Iterator[SyncCursor | None]:
+    """Hold the query's pull lock; yield its cursor as the holder before us left it, or
+    None while another worker holds the lock."""
+    with exclusive(f"pull:{cursor.pk}", timeout=settings.ARCHIVE_PULL_LOCK_SECONDS) as held:
+        if not held:
+            yield None
+            return
+        # Read before the lock, the cursor may predate the last pull: pulling from it would
+        # read that pull's posts again and could move the cursor back.
+        cursor.refresh_from_db()
+        yield cursor
+
+
+def pull_failure_record(*, cursor: SyncCursor, error: SourceError, now: datetime) -> None:
+    """Record a failed pull on its cursor, and on the source where the failure is the
+    network's (a rate limit, refused credentials), so the dispatcher waits accordingly."""
+    retry_at = None
+    if isinstance(error, RateLimited):
+        source_mark_rate_limited(network=cursor.network, until=error.reset_at)
+        retry_at = error.reset_at
+    elif isinstance(error, SourceAuthError):
+        source_mark_unhealthy(network=cursor.network, error=str(error))
+    cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now, retry_at=retry_at)
 
 
 # --- Pull targets -------------------------------------------------------------

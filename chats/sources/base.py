@@ -55,6 +55,12 @@ class Page:
     next_token: str | None = None
     result_count: int = 0
 
+    @property
+    def reads(self) -> int:
+        """Posts read with this page, for the budget: the count the network reported,
+        else every item the page carried, the skipped ones included."""
+        return self.result_count or len(self.posts) + len(self.skipped)
+
 
 @dataclass(frozen=True, slots=True)
 class PullQuery:

@@ -10,12 +10,7 @@ from typing import Any
 import requests
 import tweepy
 
-from chats.post_html import (
-    DEFAULT_HASHTAG_URL_PREFIX,
-    render_post_html,
-    shared_links,
-    unescape_x_text,
-)
+from chats.post_html import render_post_html, shared_links, unescape_x_text
 
 from .base import (
     NormalisedAccount,
@@ -98,9 +93,7 @@ def build_x_query(hashtags: Iterable[str]) -> str:
 # --- normalising -------------------------------------------------------------------------
 
 
-def normalise_x_page(
-    payload: Mapping[str, Any], *, hashtag_url_prefix: str = DEFAULT_HASHTAG_URL_PREFIX
-) -> Page:
+def normalise_x_page(payload: Mapping[str, Any]) -> Page:
     """Turn one recent-search response into a Page; a bad item is skipped, never raised."""
     if not isinstance(payload, Mapping):
         return Page(posts=(), skipped=(SkippedItem(None, "page is not a JSON object"),))
@@ -115,7 +108,7 @@ def normalise_x_page(
     skipped: list[SkippedItem] = []
     for item in data:
         try:
-            posts.append(_post(item, users, media, hashtag_url_prefix))
+            posts.append(_post(item, users, media))
         except _Malformed as exc:
             skipped.append(_skip(item, str(exc)))
     if payload.get("errors"):
@@ -124,9 +117,7 @@ def normalise_x_page(
     return _page(posts, skipped, _mapping(payload.get("meta")), len(data))
 
 
-def x_archive_pages(
-    lines: Iterable[str], *, hashtag_url_prefix: str = DEFAULT_HASHTAG_URL_PREFIX
-) -> Iterator[Page]:
+def x_archive_pages(lines: Iterable[str]) -> Iterator[Page]:
     """Pages from a JSON-lines archive of v2 responses (what `twarc2 search` writes)."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -138,7 +129,7 @@ def x_archive_pages(
             reason = f"line {number} is not JSON"
             yield Page(posts=(), skipped=(SkippedItem(None, reason),))
             continue
-        yield normalise_x_page(payload, hashtag_url_prefix=hashtag_url_prefix)
+        yield normalise_x_page(payload)
 
 
 def _page(
@@ -182,7 +173,6 @@ def _post(
     item: object,
     users: Mapping[str, Mapping[str, Any]],
     media: Mapping[str, Mapping[str, Any]],
-    hashtag_url_prefix: str,
 ) -> NormalisedPost:
     if not isinstance(item, Mapping):
         raise _Malformed("item is not an object")
@@ -205,7 +195,6 @@ def _post(
             urls=entities["urls"],
             mentions=entities["mentions"],
             hashtags=entities["hashtags"],
-            hashtag_url_prefix=hashtag_url_prefix,
         ),
         created_at=created_at,
         conversation_id=_optional_id(item, "conversation_id"),
@@ -377,17 +366,11 @@ class XSource:
     network = NETWORK
 
     def __init__(
-        self,
-        bearer_token: str,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30,
-        *,
-        hashtag_url_prefix: str = DEFAULT_HASHTAG_URL_PREFIX,
+        self, bearer_token: str, base_url: str = DEFAULT_BASE_URL, timeout: float = 30
     ) -> None:
         self.bearer_token = bearer_token
         self.base_url = base_url
         self.timeout = timeout
-        self.hashtag_url_prefix = hashtag_url_prefix
 
     def fetch_pages(self, query: PullQuery) -> Iterator[Page]:
         params = search_params(query, now=datetime.now(UTC))
@@ -401,7 +384,7 @@ class XSource:
             # The bound method itself: Paginator picks `next_token` by its __name__.
             pages = iter(tweepy.Paginator(client.search_recent_tweets, **params))
             while (payload := _next_payload(pages)) is not None:
-                yield normalise_x_page(payload, hashtag_url_prefix=self.hashtag_url_prefix)
+                yield normalise_x_page(payload)
         finally:
             client.session.close()
 

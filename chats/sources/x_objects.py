@@ -4,9 +4,10 @@ and entities. Used by the demo recording, the fake X API in tests, and the bench
 Standard library only, so the test fakes and the benchmark can import it without Django.
 """
 
+import hashlib
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +73,45 @@ def entities(raw_text: str, urls: Sequence[Mapping[str, Any]] = ()) -> dict[str,
         "urls": placed,
     }
     return {kind: values for kind, values in found.items() if values}
+
+
+def user_id(handle: str) -> str:
+    """A stable numeric id for an invented account, from its handle."""
+    return str(int(hashlib.sha256(handle.encode()).hexdigest()[:15], 16))
+
+
+def search_page(
+    tweets: Sequence[Mapping[str, Any]],
+    *,
+    users: Iterable[Mapping[str, Any]] = (),
+    media: Iterable[Mapping[str, Any]] = (),
+    referenced: Iterable[Mapping[str, Any]] = (),
+    next_token: str | None = None,
+) -> dict[str, Any]:
+    """A recent-search response page of `tweets` (newest first) with these includes.
+
+    No "data" and no "includes" when nothing matched, and no empty include, as X sends it.
+    """
+    if not tweets:
+        return {"meta": {"result_count": 0}}
+    includes = {
+        key: list(values)
+        for key, values in (("users", users), ("tweets", referenced), ("media", media))
+        if values
+    }
+    ids = [int(t["id"]) for t in tweets]
+    meta: dict[str, Any] = {
+        "newest_id": str(max(ids)),
+        "oldest_id": str(min(ids)),
+        "result_count": len(tweets),
+    }
+    if next_token:
+        meta["next_token"] = next_token
+    page: dict[str, Any] = {"data": [dict(t) for t in tweets]}
+    if includes:
+        page["includes"] = includes
+    page["meta"] = meta
+    return page
 
 
 def display_url(expanded: str) -> str:

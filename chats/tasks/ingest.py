@@ -8,6 +8,7 @@ every pull of that network until the configuration changes.
 import logging
 import random
 from collections.abc import Callable
+from datetime import datetime
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -15,10 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from chats.ingest import PullResult
-from chats.locks import exclusive
 from chats.models import Chat, SyncCursor
 from chats.services import pulls
-from chats.sources.base import RateLimited, SourceAuthError, SourceUnavailable
+from chats.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from community.models import Community
 
 logger = logging.getLogger(__name__)
@@ -36,32 +36,35 @@ PULL_TASK_OPTIONS = {
 
 def _run(task: Task, cursor: SyncCursor, pull: Callable[[SyncCursor], PullResult]) -> str:
     now = timezone.now()
-    with exclusive(f"pull:{cursor.pk}", timeout=settings.ARCHIVE_PULL_LOCK_SECONDS) as held:
-        if not held:
+    with pulls.cursor_locked(cursor=cursor) as locked:
+        if locked is None:
             return "busy: another worker is pulling this query"
-        cursor.refresh_from_db()  # the holder before us may have moved it
         try:
-            result = pull(cursor)
-        except RateLimited as error:
-            pulls.source_mark_rate_limited(network=cursor.network, until=error.reset_at)
-            pulls.cursor_record_error(
-                cursor_id=cursor.pk, error=str(error), now=now, retry_at=error.reset_at
-            )
-            wait = max((error.reset_at - now).total_seconds(), 1) + random.uniform(1, 5)  # noqa: S311
-            raise task.retry(countdown=wait, max_retries=None) from error
-        except SourceUnavailable as error:
-            pulls.cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now)
-            if task.request.retries >= MAX_RETRIES:
-                logger.error("giving up on %s after %d retries: %s", cursor, MAX_RETRIES, error)
-                return f"failed: {error}"
-            backoff = 2**task.request.retries * 5 + random.uniform(0, 5)  # noqa: S311
-            raise task.retry(countdown=backoff) from error
-        except SourceAuthError as error:
-            pulls.source_mark_unhealthy(network=cursor.network, error=str(error))
-            pulls.cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now)
-            logger.error("%s credentials refused; pulls stop until they change", cursor.network)
-            return f"unhealthy: {error}"
+            result = pull(locked)
+        except SourceError as error:
+            pulls.pull_failure_record(cursor=locked, error=error, now=now)
+            return _after_failure(task, locked, error, now)
     return f"{result.pages} pages, {result.posts_read} read, {result.new} new"
+
+
+def _after_failure(task: Task, cursor: SyncCursor, error: SourceError, now: datetime) -> str:
+    """Retry what time may cure; else give up, and the dispatcher tries again later."""
+    if isinstance(error, RateLimited):
+        wait = max((error.reset_at - now).total_seconds(), 1) + random.uniform(1, 5)  # noqa: S311
+        raise task.retry(countdown=wait, max_retries=None) from error
+    if isinstance(error, SourceUnavailable):
+        if task.request.retries >= MAX_RETRIES:
+            logger.error("giving up on %s after %d retries: %s", cursor, MAX_RETRIES, error)
+            return f"failed: {error}"
+        backoff = 2**task.request.retries * 5 + random.uniform(0, 5)  # noqa: S311
+        raise task.retry(countdown=backoff) from error
+    if isinstance(error, SourceAuthError):
+        logger.error("%s credentials refused; pulls stop until they change", cursor.network)
+        return f"unhealthy: {error}"
+    # Any other refusal (a 400, a 404) comes back the same at once: retrying only spends
+    # the rate limit. Recorded on the cursor, it waits for the next due pull.
+    logger.error("pull of %s failed: %s", cursor, error)
+    return f"failed: {error}"
 
 
 @shared_task(**PULL_TASK_OPTIONS)

@@ -426,3 +426,18 @@ def test_it_reads_twarc_archives_through_the_same_normaliser(tmp_path: Path) -> 
 
     assert _ids(pages) == [second["id"], first["id"]]
     assert pages[-1].skipped[0].reason == "line 3 is not JSON"
+
+
+def test_it_skips_a_repost_and_counts_it_as_read() -> None:
+    now = datetime.now(UTC)
+    original = make_tweet(author=ADA, text="Tacit knowledge #KMers", created_at=now)
+    repost = make_retweet(
+        author=GRACE, original=original, original_author=ADA, created_at=now + timedelta(seconds=5)
+    )
+
+    page = normalise_x_page(search_response([repost, original], users=[ADA, GRACE]))
+
+    # Live pulls ask X to leave reposts out; an imported archive may still carry them.
+    assert _ids([page]) == [original["id"]]
+    assert [(s.external_id, s.reason) for s in page.skipped] == [(repost["id"], "is a repost")]
+    assert page.reads == 2

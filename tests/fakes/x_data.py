@@ -6,8 +6,7 @@ and compute entity offsets in code points on that escaped text (see chats/post_h
 The pieces they share with the demo recording live in chats/sources/x_objects.py.
 """
 
-import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +20,8 @@ from chats.sources.x_objects import (
     snowflake_time,
     x_time,
 )
+from chats.sources.x_objects import search_page as search_response
+from chats.sources.x_objects import user_id as _user_id
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -55,7 +56,7 @@ def make_user(
     verified: bool = False,
 ) -> dict[str, Any]:
     return {
-        "id": user_id or str(int(hashlib.sha256(username.encode()).hexdigest()[:15], 16)),
+        "id": user_id or _user_id(username),
         "name": name if name is not None else username.title(),
         "username": username,
         "profile_image_url": profile_image_url
@@ -158,37 +159,6 @@ def make_retweet(
         "entities": entities(raw_text, urls),
         "referenced_tweets": [{"type": "retweeted", "id": original["id"]}],
     }
-
-
-def search_response(
-    tweets: Sequence[Mapping[str, Any]],
-    *,
-    users: Iterable[Mapping[str, Any]] = (),
-    media: Iterable[Mapping[str, Any]] = (),
-    referenced: Iterable[Mapping[str, Any]] = (),
-    next_token: str | None = None,
-) -> dict[str, Any]:
-    """A recent-search response page: no "data" and no "includes" when nothing matched."""
-    if not tweets:
-        return {"meta": {"result_count": 0}}
-    includes = {
-        key: list(values)
-        for key, values in (("users", users), ("tweets", referenced), ("media", media))
-        if values
-    }
-    ids = [int(t["id"]) for t in tweets]
-    meta: dict[str, Any] = {
-        "newest_id": str(max(ids)),
-        "oldest_id": str(min(ids)),
-        "result_count": len(tweets),
-    }
-    if next_token:
-        meta["next_token"] = next_token
-    page: dict[str, Any] = {"data": [dict(t) for t in tweets]}
-    if includes:
-        page["includes"] = includes
-    page["meta"] = meta
-    return page
 
 
 def _references(

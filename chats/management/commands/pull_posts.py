@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from chats.ingest import PullResult
-from chats.locks import exclusive
 from chats.models import Chat, SyncCursor
 from chats.services import pulls
 from chats.sources.base import RateLimited, SourceAuthError, SourceError
@@ -81,30 +80,14 @@ class Command(BaseCommand):
 
     def _run(self, target: _Target, now: datetime) -> str:
         """Pull one target; returns the error of a failure worth going on after, else ''."""
-        cursor = target.cursor
-        with exclusive(f"pull:{cursor.pk}", timeout=settings.ARCHIVE_PULL_LOCK_SECONDS) as held:
-            if not held:
+        with pulls.cursor_locked(cursor=target.cursor) as cursor:
+            if cursor is None:
                 return f"{target.label}: busy, another worker is pulling this query"
             try:
                 result = target.pull(cursor)
-            except RateLimited as error:
-                pulls.source_mark_rate_limited(network=cursor.network, until=error.reset_at)
-                pulls.cursor_record_error(
-                    cursor_id=cursor.pk, error=str(error), now=now, retry_at=error.reset_at
-                )
-                raise CommandError(
-                    f"{target.label}: X rate limited until {error.reset_at:%Y-%m-%d %H:%M:%S} "
-                    "UTC; nothing more is pulled before then."
-                ) from error
-            except SourceAuthError as error:
-                pulls.source_mark_unhealthy(network=cursor.network, error=str(error))
-                pulls.cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now)
-                raise CommandError(
-                    f"{target.label}: X refused the credentials ({error}). Check "
-                    "X_BEARER_TOKEN; pulls stay stopped until the configuration changes."
-                ) from error
             except SourceError as error:
-                pulls.cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now)
+                pulls.pull_failure_record(cursor=cursor, error=error, now=now)
+                _stop_on_network_failure(target.label, error)
                 return f"{target.label}: {error}"
         self._report(target.label, result)
         return ""
@@ -119,6 +102,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"  skipped {reason}")
         if result.stopped_reason:
             self.stdout.write(self.style.WARNING(f"  stopped: {result.stopped_reason}"))
+
+
+def _stop_on_network_failure(label: str, error: SourceError) -> None:
+    """A rate limit or refused credentials stop every pull: no point going on to the next."""
+    if isinstance(error, RateLimited):
+        raise CommandError(
+            f"{label}: X rate limited until {error.reset_at:%Y-%m-%d %H:%M:%S} "
+            "UTC; nothing more is pulled before then."
+        ) from error
+    if isinstance(error, SourceAuthError):
+        raise CommandError(
+            f"{label}: X refused the credentials ({error}). Check "
+            "X_BEARER_TOKEN; pulls stay stopped until the configuration changes."
+        ) from error
 
 
 def _chat(pk: int, now: datetime) -> Chat:

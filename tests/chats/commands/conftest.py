@@ -22,12 +22,6 @@ from tests.fakes.x_data import make_tweet, make_user, search_response
 AUTHORS = [make_user(f"cmd_{n:02d}", name=f"Chatter {n}") for n in range(6)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The personas' passwords play no part here; hashing them slowly only costs time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def now() -> datetime:
     # Real time, not a fixed date: recent search refuses windows older than seven days.
@@ -45,11 +39,16 @@ def x_api(settings: Any) -> Iterator[FakeXApi]:
 
 
 def make_chat(
-    community: Community, *, start: datetime, minutes: int = 60, title: str = "Taxonomies"
+    community: Community,
+    *,
+    start: datetime,
+    minutes: int = 60,
+    title: str = "Taxonomies",
+    **fields: Any,
 ) -> Chat:
     return schedule.chat_create(
         community=community, title=title, start_at=start,
-        end_at=start + timedelta(minutes=minutes), now=start - timedelta(days=1),
+        end_at=start + timedelta(minutes=minutes), now=start - timedelta(days=1), **fields,
     )  # fmt: skip
 
 

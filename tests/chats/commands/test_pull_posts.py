@@ -75,6 +75,32 @@ def test_it_pulls_every_chat_whose_window_is_open_and_no_other(
     }
 
 
+def test_it_pulls_a_query_two_chats_share_once_from_the_cursor_the_first_pull_moved(
+    x_api: FakeXApi, community: Community, other_community: Community, now: datetime
+) -> None:
+    # Two communities' chats on the same two hashtags: one query, one cursor, read by the
+    # command for both targets before either pull ran.
+    make_chat(community, start=now - timedelta(minutes=5), extra_hashtags=["LibChat"])
+    make_chat(
+        other_community, start=now - timedelta(minutes=10), title="Catalogues",
+        extra_hashtags=["KMers"],
+    )  # fmt: skip
+    tweets = tweets_at([now - timedelta(minutes=m) for m in (4, 3, 2)], tags=["KMers"])
+    tweets += tweets_at([now - timedelta(minutes=1)], tags=["LibChat"], start=3)
+    x_api.add_tweets(*tweets)
+
+    output = _pull(live=True)
+
+    first, second = x_api.search_requests
+    assert first["query"] == second["query"] == "(#kmers OR #libchat) -is:retweet"
+    # The second pull continues from where the first left the cursor: nothing is read twice.
+    assert second["since_id"] == max(tweets, key=lambda t: int(t["id"]))["id"]
+    assert "1 pages, 4 read, 4 new" in output
+    assert "1 pages, 0 read, 0 new" in output
+    assert SyncCursor.objects.get().newest_id == second["since_id"]
+    assert Post.objects.count() == 4
+
+
 def test_it_says_so_when_no_chat_is_open(x_api: FakeXApi) -> None:
     assert _pull(live=True) == "No chat window is open now: nothing to pull.\n"
     assert x_api.search_requests == []

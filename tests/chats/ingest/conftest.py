@@ -26,8 +26,10 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
+from chats.ingest import PullResult
 from chats.models import Chat, Post, ReadUsage
 from chats.services import schedule
+from chats.services.pulls import chat_cursor, chat_pull, x_source
 from chats.tasks.ingest import pull_chat
 from community.celery import app as celery_app
 from community.models import Community
@@ -49,12 +51,6 @@ WAIT_SECONDS = 30
 
 
 # --- The fake X API and the clock ----------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The personas' passwords play no part here; hashing them slowly only costs time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -107,6 +103,16 @@ def add_posts(
         )
     api.add_tweets(*tweets)
     return tweets
+
+
+def pull_now(chat: Chat, *, now: datetime) -> PullResult:
+    """Pull the chat in this process; as the task does, from the cursor the last pull left."""
+    return chat_pull(chat=chat, cursor=chat_cursor(chat=chat), source=x_source(), now=now)
+
+
+def x_time(at: datetime) -> str:
+    """A time as the fake X API's request log shows it (the client's format)."""
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reads_total() -> int:

@@ -9,8 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from chats.ingest import PullResult
-from chats.models import Chat, Post, ReadUsage, SyncCursor
+from chats.models import Post, ReadUsage, SyncCursor
 from chats.services.pulls import (
     Target,
     chat_cursor,
@@ -21,14 +20,17 @@ from chats.services.pulls import (
     x_source,
 )
 from community.models import Community
-from tests.chats.ingest.conftest import add_posts, make_chat, reads_total, stored_ids
+from tests.chats.ingest.conftest import (
+    add_posts,
+    make_chat,
+    pull_now,
+    reads_total,
+    stored_ids,
+    x_time,
+)
 from tests.fakes.x_api import FakeXApi
 
 pytestmark = pytest.mark.django_db
-
-
-def _x_time(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_it_stops_between_pages_at_the_daily_cap_and_waits_for_the_next_utc_day(
@@ -88,11 +90,6 @@ def _cap(community: Community, reads: int) -> None:
     community.save(update_fields=["daily_read_cap"])
 
 
-def _pull(chat: Chat, *, now: datetime) -> PullResult:
-    # As the task does: the cursor as committed by the last pull.
-    return chat_pull(chat=chat, cursor=chat_cursor(chat=chat), source=x_source(), now=now)
-
-
 def _newest(tweets: list[dict[str, Any]]) -> str:
     return max((t["id"] for t in tweets), key=int)
 
@@ -113,10 +110,10 @@ def test_it_resumes_a_pull_the_cap_stopped_where_it_stopped_on_the_next_day(
     _cap(community, 150)
     chat = make_chat(community, start=midnight - timedelta(minutes=30))
     tweets = add_posts(x_api, 350, start=chat.window_start, every=timedelta(seconds=5))
-    stopped = _pull(chat, now=midnight - timedelta(minutes=5))
+    stopped = pull_now(chat, now=midnight - timedelta(minutes=5))
     oldest_yesterday = _oldest_stored()
 
-    resumed = _pull(chat, now=midnight + timedelta(seconds=30))
+    resumed = pull_now(chat, now=midnight + timedelta(seconds=30))
 
     assert (stopped.posts_read, stopped.complete) == (200, False)
     assert (resumed.posts_read, resumed.complete) == (150, True)
@@ -125,7 +122,7 @@ def test_it_resumes_a_pull_the_cap_stopped_where_it_stopped_on_the_next_day(
     assert Post.objects.count() == reads_total() == 350
     next_day = x_api.search_requests[2:]
     assert {r["until_id"] for r in next_day} == {oldest_yesterday}
-    assert {r["start_time"] for r in next_day} == {_x_time(chat.window_start)}
+    assert {r["start_time"] for r in next_day} == {x_time(chat.window_start)}
     cursor = chat_cursor(chat=chat)
     assert cursor.newest_id == _newest(tweets)
     assert not cursor.resuming
@@ -140,11 +137,11 @@ def test_it_finishes_a_backlog_larger_than_the_cap_over_several_days(
     chat = make_chat(community, start=midnight - timedelta(minutes=30))
     tweets = add_posts(x_api, 480, start=chat.window_start, every=timedelta(seconds=5))
 
-    _pull(chat, now=midnight - timedelta(minutes=5))
+    pull_now(chat, now=midnight - timedelta(minutes=5))
     first = chat_cursor(chat=chat)
-    again = _pull(chat, now=midnight + timedelta(seconds=30))
+    again = pull_now(chat, now=midnight + timedelta(seconds=30))
     second, oldest_after_two_days = chat_cursor(chat=chat), _oldest_stored()
-    last = _pull(chat, now=midnight + timedelta(days=1, seconds=30))
+    last = pull_now(chat, now=midnight + timedelta(days=1, seconds=30))
 
     # The cap stopped the gap pull too: what is left to read shrank to below its pages.
     assert (again.posts_read, again.complete, last.complete) == (200, False, True)
@@ -169,11 +166,11 @@ def test_it_continues_from_the_stopped_pulls_newest_post_once_the_gap_is_filled(
     _cap(community, 150)
     chat = make_chat(community, start=midnight - timedelta(minutes=30))
     tweets = add_posts(x_api, 250, start=chat.window_start, every=timedelta(seconds=5))
-    _pull(chat, now=midnight - timedelta(minutes=5))
-    _pull(chat, now=midnight + timedelta(seconds=30))
+    pull_now(chat, now=midnight - timedelta(minutes=5))
+    pull_now(chat, now=midnight + timedelta(seconds=30))
     later = add_posts(x_api, 40, start=midnight + timedelta(seconds=40), every=timedelta(seconds=1))
 
-    result = _pull(chat, now=midnight + timedelta(minutes=2))
+    result = pull_now(chat, now=midnight + timedelta(minutes=2))
 
     (request,) = x_api.search_requests[3:]
     assert request["since_id"] == _newest(tweets)
@@ -198,9 +195,9 @@ def test_it_moves_the_community_sweep_only_with_the_pull_that_fills_the_gap(
     chat = make_chat(community, start=midnight - timedelta(minutes=30), extra_hashtags=["KMchat"])
     tweets = add_posts(x_api, 300, start=chat.window_start, tags=["KMers", "KMchat"])
 
-    _pull(chat, now=midnight - timedelta(minutes=5))
+    pull_now(chat, now=midnight - timedelta(minutes=5))
     paused_sweep, paused_chat = stream_cursor(community=community), chat_cursor(chat=chat)
-    _pull(chat, now=midnight + timedelta(seconds=30))
+    pull_now(chat, now=midnight + timedelta(seconds=30))
 
     assert (paused_sweep.newest_id, paused_sweep.resuming) == (_newest(early), False)
     assert (paused_chat.resume_since_id, paused_chat.resume_start_time) == (_newest(early), None)
@@ -219,7 +216,7 @@ def test_it_tells_organisers_that_a_stopped_pull_will_resume(
     _cap(community, 150)
     chat = make_chat(community, start=timezone.now() - timedelta(minutes=30))
     add_posts(x_api, 250, start=chat.window_start, every=timedelta(seconds=5))
-    _pull(chat, now=timezone.now())
+    pull_now(chat, now=timezone.now())
 
     page = organiser.get(reverse("chats:archive_health", kwargs={"slug": community.slug}))
 

@@ -151,3 +151,27 @@ def test_it_marks_the_source_unhealthy_on_refused_credentials_until_the_token_ch
     assert SourceHealth.objects.get(network="x").healthy
     assert _run_task(chat)[0] == "1 pages, 20 read, 20 new"
     assert Post.objects.count() == 20
+
+
+def test_it_records_a_refused_request_on_the_cursor_and_waits_for_the_next_due_pull(
+    x_api: FakeXApi, chat: Chat, countdowns: list[float]
+) -> None:
+    add_posts(x_api, 20, start=chat.window_start)
+    x_api.fail_next(status=400)
+
+    outcome, _ = _run_task(chat)
+    cursor = SyncCursor.objects.get()
+    interval = timedelta(seconds=chat.community.poll_interval_seconds)
+
+    # A 400 comes back the same however often it is asked: no retry, no task failure.
+    assert countdowns == []
+    assert outcome.startswith("failed: 400")
+    assert len(x_api.requests) == 1
+    assert "400" in cursor.last_error
+    assert cursor.consecutive_errors == 1
+    assert cursor.last_attempt_at is not None
+    # The dispatcher (every 30 s) leaves it until the chat's poll interval has passed.
+    assert Target("chat", chat.pk) not in pulls_due(now=cursor.last_attempt_at + interval / 2)
+    assert Target("chat", chat.pk) in pulls_due(now=cursor.last_attempt_at + interval)
+    # Not the network's failure: other queries go on being pulled.
+    assert not SourceHealth.objects.filter(network="x", healthy=False).exists()

@@ -4,22 +4,13 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from chats.models import Chat, Post, ReadUsage, SyncCursor
-from chats.services.pulls import chat_cursor, chat_pull, stream_cursor, stream_pull, x_source
+from chats.models import Post, ReadUsage, SyncCursor
+from chats.services.pulls import chat_cursor, stream_cursor, stream_pull, x_source
 from community.models import Community
-from tests.chats.ingest.conftest import add_posts, make_chat
+from tests.chats.ingest.conftest import add_posts, make_chat, pull_now, x_time
 from tests.fakes.x_api import FakeXApi
 
 pytestmark = pytest.mark.django_db
-
-
-def _x_time(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _pull(chat: Chat, *, now: datetime) -> None:
-    # As the task does: the cursor as committed by the last pull.
-    chat_pull(chat=chat, cursor=chat_cursor(chat=chat), source=x_source(), now=now)
 
 
 def test_it_starts_a_chats_first_pull_at_the_window_start_then_pulls_since_the_newest_id(
@@ -29,15 +20,15 @@ def test_it_starts_a_chats_first_pull_at_the_window_start_then_pulls_since_the_n
     add_posts(x_api, 5, start=chat.window_start - timedelta(minutes=5))
     first = add_posts(x_api, 250, start=chat.window_start, every=timedelta(seconds=2))
 
-    _pull(chat, now=now)
+    pull_now(chat, now=now)
     newest = max(first, key=lambda t: int(t["id"]))["id"]
     later = add_posts(x_api, 150, start=now, every=timedelta(milliseconds=200))
-    _pull(chat, now=now + timedelta(minutes=1))
+    pull_now(chat, now=now + timedelta(minutes=1))
 
     requests = x_api.search_requests
     assert len(requests) == 5
     for request in requests[:3]:
-        assert request["start_time"] == _x_time(chat.window_start)
+        assert request["start_time"] == x_time(chat.window_start)
         assert "since_id" not in request
     for request in requests[3:]:
         assert request["since_id"] == newest
@@ -60,9 +51,9 @@ def test_it_records_reads_and_requests_per_chat_and_per_utc_day(
     chat = make_chat(community, start=midnight - timedelta(minutes=30))
     add_posts(x_api, 120, start=chat.window_start, every=timedelta(seconds=10))
 
-    _pull(chat, now=midnight - timedelta(minutes=1))
+    pull_now(chat, now=midnight - timedelta(minutes=1))
     add_posts(x_api, 30, start=midnight - timedelta(seconds=50), every=timedelta(seconds=2))
-    _pull(chat, now=midnight + timedelta(minutes=2))
+    pull_now(chat, now=midnight + timedelta(minutes=2))
     add_posts(x_api, 10, start=chat.window_end + timedelta(minutes=5))
     stream_pull(
         community=community, cursor=stream_cursor(community=community), source=x_source(),
