@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hashtag_commons \\
     REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python benchmarks/transcript.py [--posts 3000] [--requests 50] \\
-        [--view questions|time] [--gc-threshold 50000]
+        [--view questions|time|print] [--gc-threshold 50000]
 
 The script creates a scratch database (default `hashtag_commons_bench_transcript`) on
 DATABASE_URL's server with Django's test-database utilities, migrates it, stores the chat's
@@ -156,8 +156,10 @@ def time_requests(
 
 def benchmark(*, posts: int, requests: int, view: str = "questions") -> dict[str, list[float]]:
     chat = build_chat(posts=posts)
-    url = reverse("chats:transcript", kwargs={"slug": chat.community.slug, "pk": chat.pk})
-    url += f"?view={view}"
+    if view == "print":
+        url = reverse("chats:transcript_print", kwargs={"slug": chat.community.slug, "pk": chat.pk})
+    else:
+        url = f"{chat.get_transcript_url()}?view={view}"
     client = Client()
     client.get(url)  # warm up: templates compiled, connections opened
 
@@ -188,7 +190,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=3_000)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--view", default="questions", choices=["questions", "time"])
+    parser.add_argument("--view", default="questions", choices=["questions", "time", "print"])
     parser.add_argument("--database", default="hashtag_commons_bench_transcript")
     parser.add_argument(
         "--gc-threshold", type=int, default=None,

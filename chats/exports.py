@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -48,11 +49,16 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def x_status_url(handle: str, external_id: str) -> str:
+    """A post's page on X; both parts quoted, as neither came from us."""
+    return f"https://x.com/{quote(handle, safe='/')}/status/{quote(external_id, safe='/')}"
+
+
 def post_url(entry: Entry) -> str:
     """The post on its own network; empty where we cannot build one."""
     post = entry.post
     if post.network == Network.X:
-        return f"https://x.com/{post.author.handle}/status/{post.external_id}"
+        return x_status_url(post.author.handle, post.external_id)
     return ""
 
 

@@ -35,8 +35,7 @@ class _TranscriptFeed(Feed):
         chats = recent_transcripts(community=scope.community, now=timezone.now())
         for chat in chats:
             # item_link sees only the chat: give it the absolute URL while we have the request.
-            path = reverse("chats:transcript", kwargs={"slug": chat.community.slug, "pk": chat.pk})
-            chat.feed_link = scope.request.build_absolute_uri(path)
+            chat.feed_link = scope.request.build_absolute_uri(chat.get_transcript_url())
         return chats
 
     def feed_url(self, scope: FeedScope) -> str:

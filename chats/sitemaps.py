@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from chats.models import Chat
@@ -42,7 +41,7 @@ class TranscriptSitemap(Sitemap):
         return transcript_chats(now=timezone.now()).order_by("pk")
 
     def location(self, chat: Chat) -> str:
-        return reverse("chats:transcript", kwargs={"slug": chat.community.slug, "pk": chat.pk})
+        return chat.get_transcript_url()
 
     def lastmod(self, chat: Chat) -> datetime:
         return max(chat.updated_at, chat.archive_changed_at or chat.updated_at)

@@ -7,13 +7,13 @@ replies follow their parent; what matches no question is the "Conversation".
 """
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from chats.markers import parse_marker, question_text
-from chats.models import Account, Chat, HiddenReason, Post, PostPlacement, Question
+from chats.models import Account, Chat, ChatHost, HiddenReason, Post, PostPlacement, Question
 
 TOP_CONTRIBUTORS = 5
 # The chart's geometry, in SVG user units (the stylesheet scales the whole drawing).
@@ -139,6 +139,47 @@ class Transcript:
         return [e for e in self.entries if e.visible and e.post.author_id == account.pk]
 
 
+@dataclass(frozen=True)
+class Hosts:
+    """Who hosts a chat: an author is a host by X handle (the host's own, or their member's),
+    or as the member behind the account. The live page's SQL (chats.selectors.archive) asks
+    the same two things."""
+
+    handles: frozenset[str] = frozenset()
+    member_ids: frozenset[int] = frozenset()
+    # Whether the chat has any host at all, even one that no post can be matched to yet.
+    known: bool = False
+
+    @classmethod
+    def of(cls, hosts: Iterable[ChatHost]) -> "Hosts":
+        hosts = list(hosts)
+        handles = {host.handle for host in hosts if host.handle}
+        handles |= {host.member.x_handle for host in hosts if host.member and host.member.x_handle}
+        return cls(
+            handles=frozenset(handle.lower() for handle in handles),
+            member_ids=frozenset(host.member_id for host in hosts if host.member_id),
+            known=bool(hosts),
+        )
+
+    def include(self, account: Account) -> bool:
+        return account.handle.lower() in self.handles or (
+            account.member_id is not None and account.member_id in self.member_ids
+        )
+
+
+def asked_question(post: Post, *, is_host: bool, hosts_known: bool) -> int | None:
+    """The number of the question a post asks, if it starts with "Qn" and may ask one.
+
+    With hosts, only theirs count. Without, anyone's Qn counts (a chat set up without hosts
+    still has questions), but a reply quoting "Q1" is not the question.
+    """
+    may_ask = is_host if hosts_known else not post.reply_to_id
+    if not may_ask:
+        return None
+    marker = parse_marker(post.text)
+    return marker.number if marker is not None and marker.kind == "Q" else None
+
+
 def removed_label(placement: PostPlacement, post: Post) -> str:
     """Why a post shows as a placeholder; empty when it is shown."""
     if post.removed:
@@ -156,13 +197,13 @@ def build_transcript(
     *,
     chat: Chat,
     placements: Sequence[PostPlacement],
-    host_handles: Collection[str],
+    hosts: Hosts,
     questions: Sequence[Question],
     seen_before: Collection[int] = frozenset(),
 ) -> Transcript:
     """The transcript of `chat`; `seen_before` holds the ids of authors known earlier."""
-    entries = _entries(placements, {h.lower() for h in host_handles if h})
-    groups = _group(chat, entries, hosts_known=bool(host_handles), questions=questions)
+    entries = _entries(placements, hosts)
+    groups = _group(chat, entries, hosts_known=hosts.known, questions=questions)
     participants = _participants(entries)
     first_timers = [p.account for p in participants if p.account.pk not in seen_before]
     first_timers.sort(key=lambda a: a.handle.lower())
@@ -185,7 +226,7 @@ def build_transcript(
     )
 
 
-def _entries(placements: Sequence[PostPlacement], hosts: set[str]) -> list[Entry]:
+def _entries(placements: Sequence[PostPlacement], hosts: Hosts) -> list[Entry]:
     rows = sorted(placements, key=lambda p: (p.created_at, p.post_id))
     entries = []
     for placement in rows:
@@ -197,7 +238,7 @@ def _entries(placements: Sequence[PostPlacement], hosts: set[str]) -> list[Entry
             Entry(
                 placement=placement,
                 post=post,
-                is_host=post.author.handle.lower() in hosts,
+                is_host=hosts.include(post.author),
                 visible=not label,
                 removed_label=label,
             )
@@ -222,12 +263,15 @@ def _group(
     for entry in entries:
         marker = parse_marker(entry.post.text)
         parent = by_id.get(entry.post.reply_to_id) if entry.post.reply_to_id else None
-        if marker and marker.kind == "Q" and _may_ask(entry, hosts_known):
-            target = group(marker.number)
+        asked = None
+        if marker and marker.kind == "Q":
+            asked = asked_question(entry.post, is_host=entry.is_host, hosts_known=hosts_known)
+        if asked is not None:
+            target = group(asked)
             if target.question_entry is None:
                 target.question_entry, target.at = entry, entry.post.created_at
                 entry.kind = "question"
-            entry.question = marker.number  # a repeat of the question stays with it
+            entry.question = asked  # a repeat of the question stays with it
         if entry.question is None and marker and marker.kind == "A":
             entry.kind, entry.question = "answer", marker.number
             group(marker.number)
@@ -265,13 +309,6 @@ def _in_thread_order(entries: list[Entry]) -> list[Entry]:
         ordered.append(entry)
         stack += children[entry.post.external_id][::-1]
     return ordered
-
-
-def _may_ask(entry: Entry, hosts_known: bool) -> bool:
-    # Without named hosts, anyone's Qn counts, but a reply quoting "Q1" is not the question.
-    if hosts_known:
-        return entry.is_host
-    return not entry.post.reply_to_id
 
 
 def _planned_at(chat: Chat, number: int, prepared: dict[int, Question]) -> datetime | None:

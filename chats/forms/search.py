@@ -1,57 +1,17 @@
 """The archive search form: every query parameter of /search/ is validated here."""
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django import forms
 
+from chats.cursors import BadCursor, Cursor
 from community.models import Community
 
 Q_MAX_LENGTH = 200
-BIGINT_MAX = 2**63 - 1
-# Years a post can carry: anything outside cannot be a cursor we handed out.
-CURSOR_YEARS = (2006, 2200)
-_CURSOR_RE = re.compile(r"(\d{1,19})\.(\d{1,19})")
 # X handles, and the user@host and domain handles of Mastodon and Bluesky.
 HANDLE_RE = re.compile(r"@?([\w.\-@]{1,100})")
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a results page ended: the last post shown, newest-first order."""
-
-    created_at: datetime
-    post_id: int
-
-    def encode(self) -> str:
-        micros = int(self.created_at.timestamp()) * 1_000_000 + self.created_at.microsecond
-        raw = f"{micros}.{self.post_id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, value: str) -> "Cursor":
-        """The cursor, or ValueError for anything we could not have handed out."""
-        try:
-            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
-        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-            raise ValueError("not a cursor") from error
-        match = _CURSOR_RE.fullmatch(raw)
-        if match is None:
-            raise ValueError("not a cursor")
-        micros, post_id = (int(part) for part in match.groups())
-        if not 0 < post_id <= BIGINT_MAX:
-            raise ValueError("post id out of range")
-        seconds, micro = divmod(micros, 1_000_000)
-        try:
-            created_at = datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micro)
-        except (OverflowError, OSError, ValueError) as error:
-            raise ValueError("time out of range") from error
-        if not CURSOR_YEARS[0] <= created_at.year <= CURSOR_YEARS[1]:
-            raise ValueError("time out of range")
-        return cls(created_at=created_at, post_id=post_id)
 
 
 @dataclass(frozen=True)
@@ -115,7 +75,7 @@ class SearchForm(forms.Form):
             return None
         try:
             return Cursor.decode(value)
-        except ValueError as error:
+        except BadCursor as error:
             raise forms.ValidationError("This results page no longer exists.") from error
 
     def clean(self) -> dict[str, object]:

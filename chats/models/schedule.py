@@ -118,6 +118,9 @@ class Chat(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("chats:detail", kwargs={"slug": self.community.slug, "pk": self.pk})
 
+    def get_transcript_url(self) -> str:
+        return reverse("chats:transcript", kwargs={"slug": self.community.slug, "pk": self.pk})
+
     @property
     def hashtags(self) -> list[str]:
         return [self.hashtag, *self.extra_hashtags]

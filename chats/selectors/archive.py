@@ -16,8 +16,8 @@ from django.db.models import (
 )
 
 from chats.ingest import daily_cap, reads_today
-from chats.markers import parse_marker
 from chats.models import Chat, ChatHost, PostPlacement, ReadUsage, SourceHealth, SyncCursor
+from chats.transcript import asked_question
 from community.models import Community
 
 
@@ -67,12 +67,15 @@ def archive_status(*, community: Community, now: datetime, days: int = 14) -> di
 
 
 def chat_in_community(*, slug: str, pk: int) -> Chat | None:
+    """The chat with its community (one query): all a live fragment, a cached transcript or
+    an export needs before deciding what to build."""
     return Chat.objects.filter(pk=pk, community__slug=slug).select_related("community").first()
 
 
 def _host_flags(chat: Chat) -> dict[str, Exists]:
-    """Whether the chat has hosts, and whether each placement's author is one of them
-    (by X handle, or as the member behind the account)."""
+    """Whether the chat has hosts, and whether each placement's author is one of them:
+    the transcript's rule (chats.transcript.Hosts), by X handle or as the member behind
+    the account."""
     handle = OuterRef("post__author__handle")
     hosts = ChatHost.objects.filter(chat_id=chat.pk)
     by_author = hosts.filter(
@@ -85,10 +88,9 @@ def _host_flags(chat: Chat) -> dict[str, Exists]:
 
 def _mark_questions(placements: list[PostPlacement]) -> list[PostPlacement]:
     for placement in placements:
-        # Without hosts any Qn post counts: a chat set up without them still has questions.
-        asker = placement.is_host or not placement.chat_has_hosts
-        marker = parse_marker(placement.post.text) if asker else None
-        placement.question = marker.number if marker and marker.kind == "Q" else None
+        placement.question = asked_question(
+            placement.post, is_host=placement.is_host, hosts_known=placement.chat_has_hosts
+        )
     return placements
 
 

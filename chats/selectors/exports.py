@@ -2,16 +2,13 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from chats.models import Chat, Post
+from chats.models import Chat, Post, PostPlacement
 from community.models import Community
 
 FEED_LENGTH = 20
-
-# An edit replaced these versions: the edit is in the transcript, they are not.
-_ARCHIVED = ~Q(placements__post__removed_reason=Post.REMOVED_EDITED)
-_VISIBLE = Q(placements__hidden=False, placements__post__removed=False)
 
 
 def _ended(now: datetime) -> QuerySet[Chat]:
@@ -19,13 +16,24 @@ def _ended(now: datetime) -> QuerySet[Chat]:
 
 
 def transcript_chats(*, now: datetime) -> QuerySet[Chat]:
-    """Ended, not cancelled chats with at least one archived post: the ones with a transcript."""
-    return (
-        _ended(now)
-        .annotate(archived_total=Count("placements", filter=_ARCHIVED))
-        .filter(archived_total__gt=0)
-        .select_related("community")
+    """Ended, not cancelled chats with at least one archived post: the ones with a transcript.
+
+    An Exists per chat, not a count of every ended chat's placements: a list that stops at
+    LIMIT looks only at the chats it lists.
+    """
+    # An edit replaced these versions: the edit is in the transcript, they are not.
+    archived = PostPlacement.objects.filter(chat=OuterRef("pk")).exclude(
+        post__removed_reason=Post.REMOVED_EDITED
     )
+    return _ended(now).filter(Exists(archived)).select_related("community")
+
+
+def _visible_count(column: str, *, distinct: bool = False) -> Coalesce:
+    # A correlated subquery (as chats.selectors.archive._usage_of_chat), not a join and
+    # GROUP BY: PostgreSQL evaluates it after ORDER BY … LIMIT, for the listed chats only.
+    visible = PostPlacement.objects.filter(chat=OuterRef("pk"), hidden=False, post__removed=False)
+    total = visible.values("chat").annotate(total=Count(column, distinct=distinct))
+    return Coalesce(Subquery(total.values("total"), output_field=IntegerField()), 0)
 
 
 def recent_transcripts(
@@ -33,8 +41,8 @@ def recent_transcripts(
 ) -> list[Chat]:
     """The newest transcripts, each with post_total and participant_total (visible posts)."""
     chats = transcript_chats(now=now).annotate(
-        post_total=Count("placements", filter=_VISIBLE),
-        participant_total=Count("placements__post__author", filter=_VISIBLE, distinct=True),
+        post_total=_visible_count("pk"),
+        participant_total=_visible_count("post__author", distinct=True),
     )
     if community is not None:
         chats = chats.filter(community=community)

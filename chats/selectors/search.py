@@ -19,12 +19,25 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from psycopg2.errors import QueryCanceled
 
-from chats.forms.search import Cursor, SearchParams
+from chats.cursors import Cursor
+from chats.forms.search import SearchParams
 from chats.models import Account, Post, PostPlacement
 
 PAGE_SIZE = 20
@@ -273,18 +286,28 @@ def _placements(
 ) -> list[PostPlacement]:
     if not ids:
         return []
-    placements = (
-        PostPlacement.objects.filter(post_id__in=ids, hidden=False)
-        .select_related("post__author", "community", "chat")
-        .defer("post__raw", "post__search_vector", "post__html")
-        # A chat's transcript is a better landing place than the between-chat stream.
-        .order_by(F("chat_id").asc(nulls_last=True), "pk")
-    )
+    shown = PostPlacement.objects.filter(hidden=False)
     if params.community is not None:
-        placements = placements.filter(community=params.community)
+        shown = shown.filter(community=params.community)
+    # A chat's transcript is a better landing place than the between-chat stream.
+    landing_order = (F("chat_id").asc(nulls_last=True), "pk")
+    placements = (
+        shown.filter(post_id__in=ids)
+        .select_related("post__author", "community", "chat__community")
+        .defer("post__raw", "post__search_vector", "post__html")
+        .order_by(*landing_order)
+    )
     headline_text = " ".join([parsed.words, *parsed.tags]).strip()
     if postgres and _SEARCHABLE_RE.search(headline_text):
-        placements = placements.annotate(marked=_headline(headline_text))
+        # ts_headline re-parses the whole text: run it on the placement that becomes the
+        # result (the post's first, as _results reads them), not on every community's copy.
+        first = shown.filter(post_id=OuterRef("post_id")).order_by(*landing_order)
+        placements = placements.annotate(
+            marked=Case(
+                When(pk=Subquery(first.values("pk")[:1]), then=_headline(headline_text)),
+                output_field=TextField(),
+            )
+        )
     return list(placements)
 
 

@@ -4,13 +4,8 @@ from django.db.models import Exists, Model, OuterRef, Prefetch, prefetch_related
 from django.db.models.base import ModelState
 
 from chats.models import Account, Chat, ChatHost, Post, PostPlacement, Question
-from chats.transcript import Transcript, build_transcript
+from chats.transcript import Hosts, Transcript, build_transcript
 from members.models import User
-
-
-def chat_for_transcript(*, slug: str, pk: int) -> Chat | None:
-    """The chat with its community: all a cached transcript needs (one query)."""
-    return Chat.objects.filter(pk=pk, community__slug=slug).select_related("community").first()
 
 
 def transcript_for_chat(*, chat: Chat) -> Transcript:
@@ -25,11 +20,10 @@ def transcript_for_chat(*, chat: Chat) -> Transcript:
         Prefetch("hosts", queryset=ChatHost.objects.select_related("member")),
         Prefetch("questions", queryset=Question.objects.order_by("position")),
     )
-    hosts = list(chat.hosts.all())
     return build_transcript(
         chat=chat,
         placements=placements,
-        host_handles=_host_handles(hosts),
+        hosts=Hosts.of(chat.hosts.all()),
         questions=list(chat.questions.all()),
         seen_before=authors_seen_before(chat=chat),
     )
@@ -109,12 +103,6 @@ def _loaded[M: Model](
     instance._state.db = db
     instance._state.fields_cache.update(related)
     return instance
-
-
-def _host_handles(hosts: list[ChatHost]) -> set[str]:
-    handles = {host.handle for host in hosts if host.handle}
-    handles |= {host.member.x_handle for host in hosts if host.member and host.member.x_handle}
-    return {handle.lower() for handle in handles}
 
 
 def chat_has_participant(*, chat: Chat, handle: str) -> bool:

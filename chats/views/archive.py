@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from chats.cursors import bigint_id
 from chats.selectors.archive import (
     archive_status,
     chat_in_community,
@@ -22,9 +23,6 @@ def archive_health(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "chats/manage/archive.html", {"community": community, **status})
 
 
-MAX_PLACEMENT_ID = 2**63 - 1
-
-
 @require_GET
 def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Posts archived since the page's last poll, for the live chat page.
@@ -36,7 +34,7 @@ def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     chat = chat_in_community(slug=slug, pk=pk)
     if chat is None:
         raise Http404("No such chat.")
-    after = _placement_id(request.GET.get("after", "0"))
+    after = bigint_id(request.GET.get("after", "0"))
     if after is None:
         return HttpResponseBadRequest("after must be a placement id.")
     placements = chat_posts(chat=chat, after=after)
@@ -49,11 +47,3 @@ def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     response = render(request, "chats/_posts.html", context)
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _placement_id(value: str) -> int | None:
-    """A non-negative placement id, or None for anything else (garbage, negative, huge)."""
-    if not value.isascii() or not value.isdigit() or len(value) > 19:
-        return None
-    number = int(value)
-    return number if number <= MAX_PLACEMENT_ID else None

@@ -11,7 +11,6 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header, http_date, quote_etag
@@ -19,7 +18,8 @@ from django.views.decorators.http import require_safe
 
 from chats import exports
 from chats.models import Chat
-from chats.selectors.transcript import chat_for_transcript, transcript_for_chat
+from chats.selectors.archive import chat_in_community
+from chats.selectors.transcript import transcript_for_chat
 from chats.sitemaps import SITEMAPS
 from chats.timezones import VisitorZone, visitor_zone
 from chats.transcript import Transcript, thread_rows
@@ -35,7 +35,7 @@ FORMATS: dict[str, tuple[str, Callable[[Transcript, str], str]]] = {
 
 
 def _chat_or_404(slug: str, pk: int) -> Chat:
-    chat = chat_for_transcript(slug=slug, pk=pk)
+    chat = chat_in_community(slug=slug, pk=pk)
     if chat is None:
         raise Http404("No such chat.")
     return chat
@@ -51,8 +51,7 @@ def _transcript_of(chat: Chat) -> Transcript:
 
 
 def _transcript_url(request: HttpRequest, chat: Chat) -> str:
-    path = reverse("chats:transcript", kwargs={"slug": chat.community.slug, "pk": chat.pk})
-    return request.build_absolute_uri(path)
+    return request.build_absolute_uri(chat.get_transcript_url())
 
 
 def _version(request: HttpRequest, chat: Chat, variant: str) -> str:

@@ -5,10 +5,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from chats.cursors import Cursor
 from chats.forms.search import SearchForm
 from chats.models import PostPlacement
 from chats.selectors.search import SearchPage, search_posts
-from chats.selectors.stream import StreamCursor
 from chats.timezones import visitor_zone
 
 
@@ -33,12 +33,13 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def post_url(placement: PostPlacement) -> str:
     """The post's anchor in its chat's transcript, or on the stream page that starts with it."""
-    post, slug = placement.post, placement.community.slug
+    post = placement.post
     anchor = f"#post-{quote(post.external_id, safe='')}"
-    if placement.chat_id is not None:
-        return reverse("chats:transcript", kwargs={"slug": slug, "pk": placement.chat_id}) + anchor
-    cursor = StreamCursor.landing_on(created_at=placement.created_at, post_id=post.pk)
-    return f"{reverse('chats:stream', kwargs={'slug': slug})}?before={cursor.encode()}{anchor}"
+    if placement.chat is not None:
+        return placement.chat.get_transcript_url() + anchor
+    cursor = Cursor.landing_on(created_at=placement.created_at, post_id=post.pk)
+    stream = reverse("chats:stream", kwargs={"slug": placement.community.slug})
+    return f"{stream}?before={cursor.encode()}{anchor}"
 
 
 def _more_url(request: HttpRequest, page: SearchPage) -> str:

@@ -2,7 +2,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from chats.selectors.stream import BadCursor, StreamCursor, stream_page
+from chats.cursors import BadCursor, Cursor
+from chats.selectors.stream import stream_page
 from chats.timezones import visitor_zone
 from community.models import Community
 
@@ -14,9 +15,9 @@ def stream(request: HttpRequest, slug: str) -> HttpResponse:
     context: dict[str, object] = {"community": community, "visitor_zone": visitor_zone(request)}
     before = request.GET.get("before")
     try:
-        cursor = StreamCursor.decode(before) if before is not None else None
-    except BadCursor as error:
-        context["error"] = str(error)
+        cursor = Cursor.decode(before) if before is not None else None
+    except BadCursor:
+        context["error"] = "That page of the stream does not exist."
         return render(request, "chats/stream/stream.html", context, status=400)
     page = stream_page(community=community, before=cursor)
     context.update(

@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
@@ -22,11 +21,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from chats.models import Chat
-from chats.selectors.transcript import (
-    chat_for_transcript,
-    chat_has_participant,
-    transcript_for_chat,
-)
+from chats.selectors.archive import chat_in_community
+from chats.selectors.transcript import chat_has_participant, transcript_for_chat
 from chats.timezones import VisitorZone, visitor_zone
 from chats.transcript import thread_rows
 from community.models import Membership
@@ -46,7 +42,7 @@ def _bad_request(message: str) -> HttpResponse:
 
 @require_safe
 def chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = chat_for_transcript(slug=slug, pk=pk)
+    chat = chat_in_community(slug=slug, pk=pk)
     if chat is None:
         raise Http404("No such chat.")
     view = request.GET.get("view", DEFAULT_VIEW)
@@ -146,7 +142,7 @@ def _render_body(
     """The expensive part of the page, without the request: nothing per visitor in it."""
     if handle and not chat_has_participant(chat=chat, handle=handle):
         # One cheap query: made-up handles must not cost a transcript build each.
-        context = {"chat": chat, "handle": handle, "base_url": _url(chat)}
+        context = {"chat": chat, "handle": handle, "base_url": chat.get_transcript_url()}
         return 400, render_to_string("chats/transcript/_no_participant.html", context).encode()
     transcript = transcript_for_chat(chat=chat)
     participant = transcript.participant(handle) if handle else None
@@ -155,7 +151,7 @@ def _render_body(
         "chat": chat, "community": chat.community, "transcript": transcript,
         "view": view, "views": VIEWS, "handle": handle, "participant": participant,
         "visitor_zone": zone, "status": status, "is_live": status == Chat.Status.LIVE,
-        "base_url": _url(chat),
+        "base_url": chat.get_transcript_url(),
     }  # fmt: skip
     if view == "time":
         context["rows"] = thread_rows(transcript.threads)
@@ -175,13 +171,9 @@ def _respond(
     return response
 
 
-def _url(chat: Chat) -> str:
-    return reverse("chats:transcript", kwargs={"slug": chat.community.slug, "pk": chat.pk})
-
-
 def _page(request: HttpRequest, chat: Chat, membership: Membership | None) -> dict[str, object]:
     community = chat.community
-    url = _url(chat)
+    url = chat.get_transcript_url()
     og = {
         "title": f"#{chat.hashtag}: {chat.title} — transcript",
         "description": (

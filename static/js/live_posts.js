@@ -19,13 +19,16 @@
     return Date.parse(el.dataset.created) || 0;
   }
 
-  function lastSeen() {
-    var max = 0;
-    list.querySelectorAll("li[data-placement]").forEach(function (el) {
-      max = Math.max(max, parseInt(el.dataset.placement, 10) || 0);
-    });
-    return max;
+  function placementOf(el) {
+    return parseInt(el.dataset.placement, 10) || 0;
   }
+
+  // The highest placement id received, kept rather than read off the list: a post an edit
+  // replaced leaves the list, and the next poll must not ask for it (and what follows) again.
+  var last = 0;
+  list.querySelectorAll("li[data-placement]").forEach(function (el) {
+    last = Math.max(last, placementOf(el));
+  });
 
   function atBottom() {
     return list.getBoundingClientRect().bottom <= window.innerHeight + 40;
@@ -109,6 +112,7 @@
     var follow = atBottom();
     var added = [];
     parsed.content.querySelectorAll("li[data-placement]").forEach(function (post) {
+      last = Math.max(last, placementOf(post));
       if (alreadyShown(post)) return;
       insertInOrder(post);
       added.push(post);
@@ -129,7 +133,7 @@
   function poll() {
     if (document.hidden || busy) return;
     busy = true;
-    fetch(list.dataset.liveUrl + "?after=" + lastSeen(), { credentials: "same-origin" })
+    fetch(list.dataset.liveUrl + "?after=" + last, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) { if (html.trim()) add(html); })
       .catch(function () { /* offline for a moment: the next poll tries again */ })

@@ -34,13 +34,21 @@ def live_chat(community: Community) -> Chat:
 
 @pytest.fixture
 def archive() -> Callable[..., dict[str, Any]]:
-    """archive(text, minute=…, author=…): one post stored through the real ingest path."""
+    """archive(text, minute=…, author=…, reply_to=…): one post stored through the real
+    ingest path."""
 
-    def store(text: str, *, minute: float, author: dict[str, Any] | None = None) -> dict[str, Any]:
+    def store(
+        text: str,
+        *,
+        minute: float,
+        author: dict[str, Any] | None = None,
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         author = author or GUESTS[0]
         tweet = make_tweet(
-            author=author, text=f"{text} #KMers", created_at=START + timedelta(minutes=minute)
-        )
+            author=author, text=f"{text} #KMers", created_at=START + timedelta(minutes=minute),
+            reply_to=reply_to,
+        )  # fmt: skip
         archive_tweets([tweet], users=[author])
         return tweet
 

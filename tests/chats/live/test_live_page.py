@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from pytest_django.fixtures import Settings
 
-from chats.models import Chat
+from chats.models import Account, Chat
 from chats.services.schedule import chat_set_hosts
 from members.models import User
 from tests.chats.live.conftest import GUESTS, HOST, START
@@ -64,6 +64,52 @@ def test_it_recognises_a_member_host_by_their_x_handle(
 
     assert question is not None
     assert "Q1 What is an audit?" in question
+
+
+def test_it_recognises_a_member_host_without_an_x_handle_by_their_linked_account(
+    anonymous: Client, live_chat: Chat, during_chat: datetime, archive: Callable[..., Any],
+    member_user: User,
+) -> None:  # fmt: skip
+    # Ingest links the X account to the member who signed in with it, by its user id.
+    User.objects.filter(pk=member_user.pk).update(x_user_id=HOST["id"], x_handle="")
+    chat_set_hosts(chat=live_chat, members=[member_user], handles=[])
+    archive("Q1 What is an audit?", minute=5, author=HOST)
+    archive("Q4 not a host", minute=6, author=GUESTS[3])
+
+    question = _current_question(_page(anonymous, live_chat))
+
+    assert Account.objects.get(handle=HOST["username"]).member_id == member_user.pk
+    assert question is not None
+    assert "Q1 What is an audit?" in question
+
+
+def test_it_takes_no_reply_for_a_question_when_the_chat_has_no_hosts(
+    anonymous: Client, live_chat: Chat, during_chat: datetime, archive: Callable[..., Any]
+) -> None:
+    # The transcript's rule too: a reply quoting "Q2" is talk about a question, not one.
+    q1 = archive("Q1 Who is here?", minute=5, author=GUESTS[0])
+    archive("Q2 is coming?", minute=6, author=GUESTS[1], reply_to=q1)
+
+    question = _current_question(_page(anonymous, live_chat))
+
+    assert question is not None
+    assert "Q1 Who is here?" in question
+
+
+def test_it_shows_the_archived_posts_in_post_time_order_with_their_html(
+    anonymous: Client, live_chat: Chat, during_chat: datetime, archive: Callable[..., Any]
+) -> None:
+    archive("A2 answer two", minute=5)
+    archive("A1 answer one", minute=3)  # archived later, written earlier
+
+    page = _page(anonymous, live_chat)
+
+    assert page.index("A1 answer one") < page.index("A2 answer two")
+    # The HTML rendered at ingest, with its hashtag linked to a search.
+    assert 'answer one <a href="/search/?q=%23KMers">#KMers</a>' in page
+    assert "updating live" in page
+    assert '<a href="#posts-heading">Follow the posts as they arrive' in page
+    assert reverse("chats:chat_posts", kwargs={"slug": "kmers", "pk": live_chat.pk}) in page
 
 
 def test_it_takes_anyones_question_when_the_chat_has_no_hosts(

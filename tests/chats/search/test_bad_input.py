@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chats.forms.search import Cursor
+from chats.cursors import Cursor
 from chats.models import Post
 from tests.chats.search.support import START, found
 

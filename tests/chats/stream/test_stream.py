@@ -1,5 +1,6 @@
 """The between-chat stream: newest first, 50 a page, cursors that only move backwards."""
 
+import base64
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -11,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chats.cursors import BIGINT_MAX, CURSOR_YEARS, Cursor
 from chats.models import Chat, Post, PostPlacement
-from chats.selectors.stream import StreamCursor
 from community.models import Community
 from tests.archive import archive_tweets
 from tests.fakes.x_data import make_tweet, make_user
@@ -122,10 +123,17 @@ def test_it_links_back_to_the_newest_posts_and_says_when_there_is_nothing(
     assert _older_link(second) is None
 
 
+def _encoded(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     "cursor",
     ["garbage", "-1-5", "1--5", "12", "12-", "-12", "1.5-3", "99999999999999999999-1",
-     "1-99999999999999999999", "1-9223372036854775808", "١٢-٣", "<script>-1", "0x10-1"],
+     "1-99999999999999999999", "1-9223372036854775808", "١٢-٣", "<script>-1", "0x10-1",
+     "1789000000000000-5",  # the stream's former micros-id cursors
+     _encoded("0.0"), _encoded("1789000000000000.0"), _encoded(f"1789000000000000.{2**63}"),
+     _encoded(f"{10**19 - 1}.1"), _encoded("-5.7"), _encoded("abc.def")],
 )  # fmt: skip
 def test_it_answers_400_with_a_message_to_a_cursor_it_never_made(
     anonymous: Client, community: Community, cursor: str
@@ -142,9 +150,14 @@ def test_it_accepts_the_extreme_cursors_it_could_make(
 ) -> None:
     store(2)
 
-    assert len(_ids(anonymous.get(_url(before="0-0")).content.decode())) == 0
-    huge = _url(before=f"{10**17 - 1}-{2**63 - 1}")
-    assert len(_ids(anonymous.get(huge).content.decode())) == 2
+    earliest = Cursor(created_at=datetime(CURSOR_YEARS[0], 1, 1, tzinfo=UTC), post_id=1)
+    latest = Cursor(
+        created_at=datetime(CURSOR_YEARS[1], 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        post_id=BIGINT_MAX,
+    )
+
+    assert len(_ids(anonymous.get(_url(before=earliest.encode())).content.decode())) == 0
+    assert len(_ids(anonymous.get(_url(before=latest.encode())).content.decode())) == 2
 
 
 def test_it_answers_404_for_an_unknown_community(anonymous: Client) -> None:
@@ -157,7 +170,7 @@ def test_it_renders_a_page_in_a_constant_number_of_queries(
     count: int,
 ) -> None:  # fmt: skip
     tweets = store(count)
-    cursor = f"{int((BASE + timedelta(minutes=count)).timestamp() * 1_000_000)}-{2**62}"
+    cursor = Cursor(created_at=BASE + timedelta(minutes=count), post_id=2**62).encode()
 
     with CaptureQueriesContext(connection) as queries:
         html = anonymous.get(_url(before=cursor)).content.decode()
@@ -195,7 +208,7 @@ def test_it_opens_a_page_on_a_given_post_for_links_from_elsewhere(
 ) -> None:
     tweets = store(120)
     target = PostPlacement.objects.get(post__external_id=tweets[30]["id"])
-    cursor = StreamCursor.landing_on(created_at=target.created_at, post_id=target.post_id)
+    cursor = Cursor.landing_on(created_at=target.created_at, post_id=target.post_id)
 
     html = anonymous.get(_url(before=cursor.encode())).content.decode()
 

@@ -6,7 +6,9 @@ import pytest
 
 from chats.models import Chat, Question
 from chats.selectors.transcript import transcript_for_chat
+from chats.services.schedule import chat_set_hosts
 from chats.transcript import Transcript
+from members.models import User
 
 from .conftest import ALICE, BOB, CAROL, HOST, Say
 
@@ -162,3 +164,24 @@ def test_it_shows_each_reply_right_after_the_answer_it_replies_to(chat: Chat, sa
         "Same here #KMers",
         "A1 Everyone, a little #KMers",
     ]
+
+
+def test_it_takes_the_question_of_a_member_host_without_an_x_handle_from_their_account(
+    chat: Chat, say: Say, member_user: User
+) -> None:
+    # Hosted by a member with no X handle on file: only the X account they signed in
+    # with (ingest links it by its user id) ties their posts to them. The live page's rule
+    # says the same (tests/chats/live).
+    User.objects.filter(pk=member_user.pk).update(x_user_id=HOST["id"], x_handle="")
+    chat_set_hosts(chat=chat, members=[member_user], handles=[])
+    say(HOST, "Q1 Who audits? #KMers", minutes=5)
+    say(ALICE, "Q2 not a host #KMers", minutes=6)
+
+    transcript = _transcript(chat)
+
+    [group] = transcript.groups
+    assert group.question_entry is not None
+    assert group.question_entry.post.text == "Q1 Who audits? #KMers"
+    assert group.question_entry.is_host
+    assert group.question_entry.post.author.member_id == member_user.pk
+    assert "Q2 not a host #KMers" in _texts(transcript.conversation)

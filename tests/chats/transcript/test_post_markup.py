@@ -6,7 +6,7 @@ import pytest
 
 from chats.models import Account, Chat, Post, PostPlacement
 from chats.templatetags.posts import entry_html
-from chats.transcript import build_transcript, thread_rows
+from chats.transcript import Hosts, build_transcript, thread_rows
 
 from .conftest import START
 
@@ -23,7 +23,7 @@ def test_it_threads_a_reply_chain_thousands_deep_without_recursion(chat: Chat) -
         )  # fmt: skip
         placements.append(PostPlacement(post=post, created_at=post.created_at))
 
-    transcript = build_transcript(chat=chat, placements=placements, host_handles=(), questions=())
+    transcript = build_transcript(chat=chat, placements=placements, hosts=Hosts(), questions=())
     rows = thread_rows(transcript.threads, max_depth=4)
 
     assert len(transcript.threads) == 1
