@@ -4,7 +4,7 @@ Posts go in through the real pipeline (tests/archive.py); the clock is frozen tw
 after the chat so "ended" never depends on when the suite runs.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,8 +15,8 @@ from django.urls import reverse
 from chats.models import Chat, HiddenReason, Post, PostPlacement
 from chats.services.schedule import chat_set_hosts
 from community.models import Community
-from tests.archive import archive_tweets
-from tests.fakes.x_data import make_tweet, make_user
+from tests.archive import Say, saying
+from tests.fakes.x_data import make_user
 
 # Tuesday 24 November 2026, 17:00 UTC (12:00 in New York, the community's zone).
 START = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
@@ -26,8 +26,6 @@ HOST = make_user("hannahhost", name="Hannah Host")
 ALICE = make_user("alice", name="Alice A")
 BOB = make_user("bob", name="Bob B")
 CAROL = make_user("carol", name="Carol C")
-
-Say = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture(autouse=True)
@@ -60,28 +58,7 @@ def chat(community: Community) -> Chat:
 @pytest.fixture
 def say(chat: Chat) -> Say:
     """Archive one post `minutes` after the chat's start; returns the tweet (for replies)."""
-
-    def post(
-        author: Mapping[str, Any],
-        text: str,
-        *,
-        minutes: float,
-        reply_to: Mapping[str, Any] | None = None,
-        likes: int = 0,
-        links: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        tweet = make_tweet(
-            author=author,
-            text=text,
-            created_at=START + timedelta(minutes=minutes),
-            reply_to=reply_to,
-            links=links,
-            metrics={"like_count": likes},
-        )
-        archive_tweets([tweet], users=[author])
-        return tweet
-
-    return post
+    return saying(START)
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """A finished #KMers chat and a way to post into it through the real ingest pipeline."""
 
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -11,8 +9,8 @@ from django.urls import reverse
 from chats.models import Chat
 from chats.services.schedule import chat_set_hosts
 from community.models import Community
-from tests.archive import archive_tweets
-from tests.fakes.x_data import make_tweet, make_user
+from tests.archive import Say, saying
+from tests.fakes.x_data import make_user
 
 # Tuesday 24 November 2026, 17:00 UTC (12:00 in New York, the community's zone): long over.
 START = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
@@ -21,8 +19,6 @@ HOST = make_user("hannahhost", name="Hannah Host")
 ALICE = make_user("alice", name="Alice A")
 BOB = make_user("bob", name="Bob B")
 CAROL = make_user("carol", name="Carol C")
-
-Say = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
@@ -38,24 +34,7 @@ def chat(community: Community) -> Chat:
 @pytest.fixture
 def say(chat: Chat) -> Say:
     """Archive one post `minutes` after the chat's start; returns the tweet (for replies)."""
-
-    def post(
-        author: Mapping[str, Any],
-        text: str,
-        *,
-        minutes: float,
-        reply_to: Mapping[str, Any] | None = None,
-        likes: int = 0,
-        links: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        tweet = make_tweet(
-            author=author, text=text, created_at=START + timedelta(minutes=minutes),
-            reply_to=reply_to, links=links, metrics={"like_count": likes},
-        )  # fmt: skip
-        archive_tweets([tweet], users=[author])
-        return tweet
-
-    return post
+    return saying(START)
 
 
 def transcript_url(chat: Chat, **params: str) -> str:
