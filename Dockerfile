@@ -16,4 +16,4 @@ RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py c
 RUN useradd --create-home --uid 1000 app && mkdir -p /app/var && chown -R app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "community.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

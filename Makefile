@@ -35,7 +35,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving Hashtag Commons at http://127.0.0.1:$(PORT)/ (Ctrl-C stops the site and its worker)"
 	@trap 'kill 0' EXIT INT TERM; \
-	ARCHIVE_DEMO_REPLAY=true $(BIN)/celery -A community worker --beat --pool=solo --loglevel=INFO & \
+	ARCHIVE_DEMO_REPLAY=true $(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install-dev

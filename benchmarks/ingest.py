@@ -27,7 +27,7 @@ from typing import Any
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -36,11 +36,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chats.ingest import posts_store
-from chats.models import Account, Chat, Post
-from chats.sources.base import NormalisedPost
-from chats.sources.x import normalise_x_page
-from chats.sources.x_objects import search_page
+from archive.models import Account, Post
+from archive.services.ingest import posts_store
+from archive.sources.base import NormalisedPost
+from archive.sources.x import normalise_x_page
+from archive.sources.x_objects import search_page
+from chats.models import Chat
 from community.models import Community
 from tests.fakes.x_data import make_media, make_tweet, make_user
 

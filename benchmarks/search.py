@@ -25,7 +25,7 @@ from pathlib import Path
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -35,9 +35,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from chats.forms.search import Cursor, SearchParams
-from chats.models import Chat, Post
-from chats.selectors.search import search_posts
+from archive.forms.search import Cursor, SearchParams
+from archive.models import Post
+from archive.selectors.search import search_posts
+from chats.models import Chat
 from community.models import Community
 
 TARGET_P95_MS = 200.0
@@ -236,7 +237,7 @@ def time_case(case: Case, *, runs: int) -> tuple[list[float], int]:
 def time_page(case: Case, *, runs: int) -> list[float]:
     """Milliseconds per /search/ response through the WSGI handler, middleware and template."""
     client = Client(HTTP_HOST="localhost")
-    url = reverse("chats:search")
+    url = reverse("archive:search")
     query = {"q": case.text}
     if client.get(url, query).status_code != 200:
         raise RuntimeError(f"/search/ did not answer 200 for {case.text!r}")

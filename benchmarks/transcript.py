@@ -28,7 +28,7 @@ from typing import Any
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -39,9 +39,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from chats.ingest import posts_store
+from archive.services.ingest import posts_store
+from archive.sources.x import normalise_x_page
 from chats.models import Chat, ChatHost, Question
-from chats.sources.x import normalise_x_page
 from community.models import Community
 from tests.fakes.x_data import make_tweet, make_user, search_response
 
@@ -157,7 +157,9 @@ def time_requests(
 def benchmark(*, posts: int, requests: int, view: str = "questions") -> dict[str, list[float]]:
     chat = build_chat(posts=posts)
     if view == "print":
-        url = reverse("chats:transcript_print", kwargs={"slug": chat.community.slug, "pk": chat.pk})
+        url = reverse(
+            "archive:transcript_print", kwargs={"slug": chat.community.slug, "pk": chat.pk}
+        )
     else:
         url = f"{chat.get_transcript_url()}?view={view}"
     client = Client()

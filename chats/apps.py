@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class ChatsConfig(AppConfig):
     name = "chats"
-    verbose_name = "Chats and archive"
+    verbose_name = "Chats"

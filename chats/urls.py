@@ -1,24 +1,77 @@
-"""The chats namespace, assembled from one URL module per area."""
+from django.urls import include, path
 
-from .urls_archive import urlpatterns as archive_patterns
-from .urls_exports import urlpatterns as export_patterns
-from .urls_moderation import urlpatterns as moderation_patterns
-from .urls_organiser import urlpatterns as organiser_patterns
-from .urls_participation import urlpatterns as participation_patterns
-from .urls_public import urlpatterns as public_patterns
-from .urls_search import urlpatterns as search_patterns
-from .urls_stream import urlpatterns as stream_patterns
-from .urls_transcript import urlpatterns as transcript_patterns
+from chats.views import organiser, participation, public
 
 app_name = "chats"
+
+question_urls = [
+    path("edit/", organiser.question_edit, name="question_edit"),
+    path("delete/", organiser.question_delete, name="question_delete"),
+    path("move/", organiser.question_move, name="question_move"),
+]
+
+manage_chat_urls = [
+    path("edit/", organiser.chat_edit, name="chat_edit"),
+    path("cancel/", organiser.chat_cancel, name="chat_cancel"),
+    path("restore/", organiser.chat_restore, name="chat_restore"),
+    path("questions/", organiser.questions, name="questions"),
+    path("questions/<int:question_pk>/", include(question_urls)),
+    path("hosts/", organiser.hosts, name="hosts"),
+]
+
+series_urls = [
+    path("edit/", organiser.series_edit, name="series_edit"),
+    path("end/", organiser.series_end, name="series_end"),
+]
+
+host_offer_urls = [
+    path("", participation.host_offers, name="host_offers"),
+    path("<int:pk>/accept/", participation.host_offer_accept, name="host_offer_accept"),
+    path("<int:pk>/decline/", participation.host_offer_decline, name="host_offer_decline"),
+]
+
+manage_urls = [
+    path("", organiser.manage, name="manage"),
+    path("series/new/", organiser.series_create, name="series_create"),
+    path("series/<int:pk>/", include(series_urls)),
+    path("chats/new/", organiser.chat_create, name="chat_create"),
+    path("chats/<int:pk>/", include(manage_chat_urls)),
+    path("host-offers/", include(host_offer_urls)),
+]
+
+chat_urls = [
+    path("", public.chat_detail, name="detail"),
+    path("calendar.ics", public.chat_ics, name="chat_ics"),
+    path("host/volunteer/", participation.host_volunteer, name="host_volunteer"),
+    path("host/withdraw/", participation.host_withdraw, name="host_withdraw"),
+    path("reminder/", participation.chat_reminder, name="chat_reminder"),
+    path("reminder/cancel/", participation.chat_reminder_cancel, name="chat_reminder_cancel"),
+]
+
+topic_urls = [
+    path("", participation.topic_list, name="topics"),
+    path("suggest/", participation.topic_suggest, name="topic_suggest"),
+    path("<int:pk>/vote/", participation.topic_vote, name="topic_vote"),
+    path("<int:pk>/unvote/", participation.topic_unvote, name="topic_unvote"),
+    path("<int:pk>/decline/", participation.topic_decline, name="topic_decline"),
+]
+
+community_urls = [
+    path("calendar.ics", public.community_ics, name="community_ics"),
+    path("reminder/", participation.community_reminder, name="community_reminder"),
+    path(
+        "reminder/cancel/",
+        participation.community_reminder_cancel,
+        name="community_reminder_cancel",
+    ),
+    path("topics/", include(topic_urls)),
+    path("chats/<int:pk>/", include(chat_urls)),
+    path("manage/", include(manage_urls)),
+]
+
 urlpatterns = [
-    *public_patterns,
-    *organiser_patterns,
-    *participation_patterns,
-    *archive_patterns,
-    *transcript_patterns,
-    *search_patterns,
-    *export_patterns,
-    *moderation_patterns,
-    *stream_patterns,
+    path("schedule/", public.schedule, name="schedule"),
+    path("schedule/calendar.ics", public.schedule_ics, name="schedule_ics"),
+    path("time-zone/", public.set_timezone, name="set_timezone"),
+    path("communities/<str:slug>/", include(community_urls)),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Community, Membership
+from community.models import Community, Membership
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,23 +1,7 @@
 from django import forms
 
-from .models import Community, Membership
-from .validators import available_time_zones, validate_time_zone
-
-
-class TimeZoneField(forms.ChoiceField):
-    """A select of IANA zones; anything else is rejected with a clear message."""
-
-    def __init__(self, **kwargs: object) -> None:
-        choices = [("", "—")] + [
-            (tz, tz.replace("_", " ")) for tz in sorted(available_time_zones())
-        ]
-        super().__init__(choices=choices, **kwargs)
-
-    def validate(self, value: str) -> None:
-        if value in self.empty_values:
-            super().validate(value)
-            return
-        validate_time_zone(value)
+from common.forms import TimeZoneField
+from community.models import Community, Membership
 
 
 class CommunityForm(forms.ModelForm):

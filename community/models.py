@@ -3,7 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from .validators import HASHTAG_MAX_LENGTH, validate_hashtag, validate_time_zone
+from common.timezones import validate_time_zone
+from community.validators import HASHTAG_MAX_LENGTH, validate_hashtag
 
 
 class Community(models.Model):

@@ -9,11 +9,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Community
-from .selectors import membership_for
+from community.models import Community
+from community.selectors import membership_for
 
 if TYPE_CHECKING:
-    from chats.models import Account, Chat, ChatSeries, Post, PostPlacement
+    from archive.models import Account, Post, PostPlacement
+    from chats.models import Chat, ChatSeries
 
 
 def get_community_for_organiser(request: HttpRequest, slug: str) -> Community:
@@ -55,7 +56,7 @@ def get_series_for_moderator(request: HttpRequest, slug: str, pk: int) -> ChatSe
 
 def get_placement_for_moderator(request: HttpRequest, slug: str, pk: int) -> PostPlacement:
     """A post's placement in the community, if the requesting user organises or moderates it."""
-    from chats.models import PostPlacement
+    from archive.models import PostPlacement
 
     community = get_community_for_moderator(request, slug)
     placements = PostPlacement.objects.select_related("post__author").defer(
@@ -71,7 +72,7 @@ def get_account_for_moderator(
 ) -> tuple[Community, Account]:
     """The community and an account that posted in it or is excluded from it, for its
     organisers and moderators; any other account is not this community's business."""
-    from chats.models import Account, AccountExclusion, PostPlacement
+    from archive.models import Account, AccountExclusion, PostPlacement
 
     community = get_community_for_moderator(request, slug)
     posted = PostPlacement.objects.filter(community=community, post__author=OuterRef("pk"))
@@ -85,7 +86,7 @@ def get_post_for_author(request: HttpRequest, pk: int) -> Post:
 
     Anyone else gets a 404, not a 403: whose post it is stays private.
     """
-    from chats.models import Post
+    from archive.models import Post
 
     user = request.user
     if not user.is_authenticated or not user.has_verified_x:

@@ -1,8 +1,7 @@
 from django.db.models import Case, Count, Q, QuerySet, When
 
+from community.models import Community, Membership
 from members.models import User
-
-from .models import Community, Membership
 
 
 def community_list(*, search: str = "") -> QuerySet[Community]:

@@ -2,11 +2,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from common.markdown import render_markdown
+from community.models import Community, Membership
 from members.models import User
 from members.selectors import user_is_verified
-
-from .markdown import render_markdown
-from .models import Community, Membership
 
 EDITABLE_FIELDS = ("name", "hashtag", "description", "rules", "time_zone", "website")
 

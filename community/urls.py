@@ -1,18 +1,25 @@
-from django.contrib import admin
 from django.urls import include, path
 
-from chats.views.exports import sitemap_xml
+from community import views
 
-from . import views
+app_name = "communities"
+
+member_urls = [
+    path("", views.community_members, name="members"),
+    path("<str:username>/role/", views.membership_role, name="role"),
+]
+
+community_urls = [
+    path("", views.community_detail, name="detail"),
+    path("edit/", views.community_edit, name="edit"),
+    path("join/", views.community_join, name="join"),
+    path("leave/", views.community_leave, name="leave"),
+    path("members/", include(member_urls)),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("sitemap.xml", sitemap_xml, name="sitemap"),
-    path("robots.txt", views.robots_txt, name="robots"),
-    path("communities/", include("community.urls_communities")),
-    path("", include("members.urls")),
-    path("", include("chats.urls")),
-    path("accounts/", include("allauth.urls")),
-    path("admin/", admin.site.urls),
+    path("communities/", views.community_list, name="list"),
+    # Before <slug>/: "new" is no community's slug.
+    path("communities/new/", views.community_create, name="create"),
+    path("communities/<str:slug>/", include(community_urls)),
 ]

@@ -1,8 +1,6 @@
-"""Validators shared by communities, members and chats."""
+"""Validators of community fields (the hashtag); chats reuse them."""
 
 import re
-import zoneinfo
-from functools import cache
 
 from django.core.exceptions import ValidationError
 
@@ -10,20 +8,6 @@ HASHTAG_MAX_LENGTH = 100
 # X hashtags: letters, digits and underscore (any script), with at least one
 # letter so that "2024" or "___" are not accepted.
 _HASHTAG_RE = re.compile(r"^(?=.*[^\W\d_])\w+$")
-
-
-@cache
-def available_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in available_time_zones():
-        raise ValidationError(
-            "“%(value)s” is not a known time zone. Use an IANA name such as Europe/Paris.",
-            code="invalid_time_zone",
-            params={"value": value},
-        )
 
 
 def validate_hashtag(value: str) -> None:

@@ -1,35 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from archive.selectors.exports import recent_transcripts
 from chats.selectors import schedule as chat_selectors
-from chats.selectors.exports import recent_transcripts
-from chats.timezones import visitor_zone
+from common.timezones import visitor_zone
+from community import selectors, services
+from community.forms import CommunityForm, RoleForm
+from community.models import Community
+from community.permissions import get_community_for_organiser
 from members.models import User
 from members.selectors import user_is_verified
-
-from . import selectors, services
-from .forms import CommunityForm, RoleForm
-from .health import check_health
-from .models import Community
-from .permissions import get_community_for_organiser
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    context = {
-        "communities": selectors.community_list()[:12],
-        "home_chats": chat_selectors.home_chats(now=timezone.now()),
-        "recent_transcripts": recent_transcripts(now=timezone.now(), limit=5),
-        "visitor_zone": visitor_zone(request),
-    }
-    return render(request, "community/home.html", context)
 
 
 def community_list(request: HttpRequest) -> HttpResponse:
@@ -142,26 +127,3 @@ def membership_role(request: HttpRequest, slug: str, username: str) -> HttpRespo
 
 def _status(request: HttpRequest) -> int:
     return 400 if request.method == "POST" else 200
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    report = check_health(connection)
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
-
-
-@require_GET
-def robots_txt(request: HttpRequest) -> HttpResponse:
-    # Transcripts are the public face of each community: let them be found, not the
-    # account pages, the organisers' pages or the exports (the transcript is the page).
-    lines = [
-        "User-agent: *",
-        "Disallow: /accounts/",
-        "Disallow: /admin/",
-        "Disallow: /me/",
-        "Disallow: /communities/*/manage/",
-        "Disallow: /communities/*/chats/*/posts/",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
-    ]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

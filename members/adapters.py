@@ -3,8 +3,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.http import HttpRequest
 
-from .models import User
-from .services import member_link_x_account
+from members.models import User
+from members.services import member_link_x_account
 
 X_PROVIDER = "twitter_oauth2"
 

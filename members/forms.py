@@ -1,8 +1,7 @@
 from django import forms
 
-from community.forms import TimeZoneField
-
-from .models import User
+from common.forms import TimeZoneField
+from members.models import User
 
 
 class ProfileForm(forms.ModelForm):

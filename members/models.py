@@ -2,9 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
-from community.validators import validate_time_zone
-
-from .validators import validate_bluesky_handle, validate_mastodon_handle
+from common.timezones import validate_time_zone
+from members.validators import validate_bluesky_handle, validate_mastodon_handle
 
 
 class User(AbstractUser):

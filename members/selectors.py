@@ -1,6 +1,6 @@
 from allauth.account.models import EmailAddress
 
-from .models import User
+from members.models import User
 
 
 def user_is_verified(*, user: User) -> bool:

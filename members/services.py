@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .models import User
+from members.models import User
 
 PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
 
@@ -54,6 +54,6 @@ def member_unlink_x_account(*, user: User, x_user_id: str) -> None:
 
 def _link_archive_accounts(*, user: User | None, x_user_id: str) -> None:
     # Archived posts by this X account now link to (or away from) the member.
-    from chats.models import Account  # the archive builds on members, not the reverse
+    from archive.models import Account
 
     Account.objects.filter(network="x", external_id=x_user_id).update(member=user)

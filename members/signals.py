@@ -8,8 +8,8 @@ from allauth.socialaccount.signals import (
 )
 from django.dispatch import receiver
 
-from .adapters import X_PROVIDER, link_x_from_sociallogin
-from .services import member_unlink_x_account
+from members.adapters import X_PROVIDER, link_x_from_sociallogin
+from members.services import member_unlink_x_account
 
 
 @receiver(social_account_added)

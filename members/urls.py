@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from members import views
 
 app_name = "members"
 urlpatterns = [

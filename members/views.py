@@ -5,10 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from community.selectors import community_list_for_member
-
-from .forms import ProfileForm
-from .models import User
-from .services import member_update_profile
+from members.forms import ProfileForm
+from members.models import User
+from members.services import member_update_profile
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:

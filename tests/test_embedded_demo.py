@@ -26,27 +26,27 @@ live = Chat.objects.get(title__contains="(live demo)")
 slug = archived.community.slug
 
 def transcript(chat, **query):
-    url = reverse("chats:transcript", kwargs={"slug": slug, "pk": chat.pk})
+    url = reverse("archive:transcript", kwargs={"slug": slug, "pk": chat.pk})
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 pages = {
     reverse("home"): "Recent transcripts",
     live.get_absolute_url(): "updating live",
-    reverse("chats:chat_posts", kwargs={"slug": slug, "pk": live.pk}): "post-",
+    reverse("archive:chat_posts", kwargs={"slug": slug, "pk": live.pk}): "post-",
     transcript(archived): "Q1",
     transcript(archived, view="time"): "In time order",
     transcript(archived, view="participant", handle="kmers_chat"): "kmers_chat",
-    reverse("chats:transcript_export", kwargs={"slug": slug, "pk": archived.pk, "fmt": "csv"}):
+    reverse("archive:transcript_export", kwargs={"slug": slug, "pk": archived.pk, "fmt": "csv"}):
         "post_id,url,created_at_utc",
-    reverse("chats:transcript_export", kwargs={"slug": slug, "pk": archived.pk, "fmt": "md"}):
+    reverse("archive:transcript_export", kwargs={"slug": slug, "pk": archived.pk, "fmt": "md"}):
         "## Q1",
-    reverse("chats:transcript_export", kwargs={"slug": slug, "pk": archived.pk, "fmt": "json"}):
+    reverse("archive:transcript_export", kwargs={"slug": slug, "pk": archived.pk, "fmt": "json"}):
         '"posts"',
-    reverse("chats:transcript_print", kwargs={"slug": slug, "pk": archived.pk}): "Q1",
-    reverse("chats:stream", kwargs={"slug": slug}): "post-",
-    reverse("chats:search") + "?q=wiki": "<mark>",
-    reverse("chats:search") + "?q=%23" + slug: "post-",
-    reverse("chats:site_feed"): "<feed",
+    reverse("archive:transcript_print", kwargs={"slug": slug, "pk": archived.pk}): "Q1",
+    reverse("archive:stream", kwargs={"slug": slug}): "post-",
+    reverse("archive:search") + "?q=wiki": "<mark>",
+    reverse("archive:search") + "?q=%23" + slug: "post-",
+    reverse("archive:site_feed"): "<feed",
     "/sitemap.xml": "<urlset",
 }
 for url, expected in pages.items():

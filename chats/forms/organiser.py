@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from chats import recurrence
 from chats.models import Chat, ChatSeries, TopicSuggestion
-from community.forms import TimeZoneField
+from common.forms import TimeZoneField
 from community.models import Community
 from community.validators import validate_hashtag
 from members.models import User

@@ -2,7 +2,7 @@ from django import forms
 
 from chats import recurrence
 from chats.selectors.schedule import TIMES_OF_DAY
-from community.forms import TimeZoneField
+from common.forms import TimeZoneField
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 60

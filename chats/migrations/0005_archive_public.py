@@ -5,7 +5,16 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from chats.search_config import SEARCH_CONFIGS
+# Frozen here as it was when this migration ran (archive/search_config.py may grow; a change
+# there needs a migration of its own), so that migrating never depends on today's code.
+SEARCH_CONFIGS = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
+    "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian",
+    "it": "italian", "lt": "lithuanian", "ne": "nepali", "nl": "dutch", "no": "norwegian",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}
 
 # PostgreSQL only (SQLite has no full-text types; search falls back to LIKE there). The
 # vector holds the post's words stemmed for its language where PostgreSQL knows it, and

@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Prefetch, Q
 
-from chats.models import Chat, ChatHost, Question
-from chats.models.schedule import ChatQuerySet
+from chats.models import Chat, ChatHost, ChatQuerySet, Question
 from community.models import Community
 from community.selectors import membership_for
 from members.models import User

@@ -12,10 +12,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from chats import recurrence
-from chats.models import Chat, ChatHost, ChatSeries, Question
-from chats.models.schedule import MAX_DURATION, MAX_QUESTIONS
+from chats.models import MAX_DURATION, MAX_QUESTIONS, Chat, ChatHost, ChatSeries, Question
 from chats.selectors.schedule import overlapping_chat
-from community.markdown import render_markdown
+from common.markdown import render_markdown
 from community.models import Community
 from members.models import User
 

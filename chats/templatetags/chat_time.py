@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django import template
 
 from chats.forms.public import TimeZoneForm
-from chats.timezones import visitor_zone
+from common.timezones import visitor_zone
 
 register = template.Library()
 

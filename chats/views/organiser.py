@@ -17,8 +17,7 @@ from chats.forms.organiser import (
     chat_initial,
     series_initial,
 )
-from chats.models import Chat, Question
-from chats.models.schedule import MAX_QUESTIONS
+from chats.models import MAX_QUESTIONS, Chat, Question
 from chats.selectors import organiser as selectors
 from chats.services import schedule
 from chats.services.topics import topic_mark_scheduled

@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from archive.selectors.live import chat_posts, chat_posts_first, current_question
 from chats import calendar
 from chats.forms.public import ScheduleFilterForm, TimeZoneForm
 from chats.models import Chat
 from chats.selectors import schedule as selectors
-from chats.selectors.archive import chat_posts, chat_posts_first, current_question
 from chats.selectors.participation import participation_for_chat
-from chats.timezones import TZ_COOKIE, TZ_COOKIE_MAX_AGE, visitor_zone
+from common.timezones import TZ_COOKIE, TZ_COOKIE_MAX_AGE, visitor_zone
 from community.models import Community
 
 ICAL_CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -18,13 +18,14 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
-from chats.models import Chat, HiddenReason, PostPlacement
-from chats.services.moderation import placement_hide
-from chats.services.pulls import chat_cursor, chat_pull, x_source
+from archive.models import HiddenReason, PostPlacement
+from archive.services.moderation import placement_hide
+from archive.services.pulls import chat_cursor, chat_pull, x_source
+from chats.models import Chat
 from chats.services.schedule import chat_create, chat_set_hosts
 from community.models import Community
 from members.models import User
-from tests.archive import archive_tweets
+from tests.archive.support import archive_tweets
 from tests.fakes.x_api import FakeXApi
 from tests.fakes.x_data import make_tweet, make_user
 
@@ -203,7 +204,7 @@ def test_it_lets_a_visitor_read_search_and_download_a_finished_transcript(
 ) -> None:
     chat, posts = finished_chat
     page = new_page()
-    page.goto(reverse("chats:transcript", kwargs={"slug": "kmers", "pk": chat.pk}))
+    page.goto(reverse("archive:transcript", kwargs={"slug": "kmers", "pk": chat.pk}))
     views = page.get_by_role("navigation", name="Transcript views")
 
     q1 = page.locator("#q1")

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from chats.sources.x_objects import (
+from archive.sources.x_objects import (
     X_EPOCH_MS,
     base62,
     display_url,
@@ -20,8 +20,8 @@ from chats.sources.x_objects import (
     snowflake_time,
     x_time,
 )
-from chats.sources.x_objects import search_page as search_response
-from chats.sources.x_objects import user_id as _user_id
+from archive.sources.x_objects import search_page as search_response
+from archive.sources.x_objects import user_id as _user_id
 
 __all__ = [
     "DEFAULT_METRICS",

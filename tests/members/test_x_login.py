@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.fixtures import Settings
 
-from chats.models import Account
+from archive.models import Account
 from members.models import User
 from members.services import member_link_x_account
 from tests.fakes.x_oauth import (

@@ -6,12 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from chats.models import Chat, ChatSeries
-from chats.models.schedule import MAX_QUESTIONS
+from chats.models import MAX_QUESTIONS, Chat, ChatSeries
 from chats.services import schedule
 from community.models import Community
-
-from .conftest import chat_post_data, series_post_data, snapshot
+from tests.chats.organiser.conftest import chat_post_data, series_post_data, snapshot
 
 pytestmark = pytest.mark.django_db
 

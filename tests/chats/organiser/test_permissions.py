@@ -12,8 +12,7 @@ from chats.models import Chat, ChatSeries, Question
 from chats.services import schedule
 from community.models import Community
 from members.models import User
-
-from .conftest import chat_post_data, series_post_data, snapshot
+from tests.chats.organiser.conftest import chat_post_data, series_post_data, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from django.urls import reverse
 from chats.models import Chat, ChatSeries
 from community.models import Community
 from members.models import User
-
-from .conftest import NEW_YORK, chat_post_data, series_post_data, snapshot
+from tests.chats.organiser.conftest import NEW_YORK, chat_post_data, series_post_data, snapshot
 
 pytestmark = pytest.mark.django_db
 

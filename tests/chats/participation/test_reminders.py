@@ -16,7 +16,7 @@ from pytest_django.fixtures import Settings
 from chats.models import Chat, ReminderDelivery, ReminderSubscription
 from chats.services.reminders import reminders_send_due
 from chats.services.schedule import chat_cancel
-from chats.tasks.reminders import send_due_reminders
+from chats.tasks import send_due_reminders
 from community.models import Community
 from members.models import User
 

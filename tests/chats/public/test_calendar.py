@@ -15,8 +15,7 @@ from chats.models import Chat, ChatHost
 from chats.services.schedule import chat_cancel, chat_update
 from community.models import Community
 from members.models import User
-
-from .conftest import NOW
+from tests.chats.public.conftest import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 

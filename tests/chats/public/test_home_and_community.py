@@ -13,8 +13,7 @@ from django.urls import reverse
 from chats.models import Chat
 from chats.services.schedule import chat_cancel
 from community.models import Community
-
-from .conftest import NEW_YORK, NOW
+from tests.chats.public.conftest import NEW_YORK, NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 

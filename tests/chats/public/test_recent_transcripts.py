@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from chats.models import Chat
 from community.models import Community
-from tests.archive import archive_tweets
+from tests.archive.support import archive_tweets
 from tests.fakes.x_data import make_tweet, make_user
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_it_links_the_newest_transcripts_with_their_size(
         html, _ = _page(anonymous, url)
 
         links = [
-            reverse("chats:transcript", kwargs={"slug": community.slug, "pk": chat.pk})
+            reverse("archive:transcript", kwargs={"slug": community.slug, "pk": chat.pk})
             for chat in (newer, older)
         ]
         assert html.index(links[0]) < html.index(links[1])

@@ -10,10 +10,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from chats.models import Chat
-from chats.timezones import visitor_zone
+from common.timezones import visitor_zone
 from members.models import User
-
-from .conftest import NEW_YORK
+from tests.chats.public.conftest import NEW_YORK
 
 pytestmark = pytest.mark.django_db
 

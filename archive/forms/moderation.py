@@ -1,0 +1,30 @@
+"""Forms of the moderation actions: a reason from a fixed list, an optional note."""
+
+from django import forms
+
+from archive.models import ModerationAction
+from archive.services.moderation import HIDE_REASONS
+from chats.forms.organiser import ServiceErrorsMixin
+
+NOTE_MAX = ModerationAction._meta.get_field("note").max_length
+
+
+class NextForm(forms.Form):
+    """Where to go back to afterwards; the view checks it stays on this site."""
+
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class NoteForm(ServiceErrorsMixin, NextForm):
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX, help_text="Optional; only moderators see it."
+    )
+
+
+class HideForm(NoteForm):
+    reason = forms.ChoiceField(choices=HIDE_REASONS)
+    field_order = ["reason", "note", "next"]
+
+
+class ExcludeForm(HideForm):
+    reason = forms.ChoiceField(choices=HIDE_REASONS, label="Why exclude this account")

@@ -1,0 +1,291 @@
+"""The archive: accounts and posts from the networks, where they belong, and pull state.
+
+Shared fields say nothing about X: Mastodon and Bluesky posts fit the same rows.
+The tables were born in the chats app and keep their `chats_` names (`db_table`):
+raw SQL, triggers and existing databases did not have to move with the code.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+from chats.models import Chat
+from community.models import Community
+
+
+class Network(models.TextChoices):
+    X = "x", "X"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+
+
+class Account(models.Model):
+    network = models.CharField(max_length=16, choices=Network.choices)
+    external_id = models.CharField(max_length=64)
+    handle = models.CharField(max_length=100)
+    display_name = models.CharField(max_length=200, blank=True)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    # Set when the member behind this account logged in with it.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="network_accounts",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "chats_account"
+        constraints = [
+            models.UniqueConstraint(fields=["network", "external_id"], name="chats_unique_account")
+        ]
+        indexes = [models.Index(fields=["network", "handle"])]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} ({self.network})"
+
+
+class Post(models.Model):
+    # removed_reason of a version an edit replaced (left out of transcripts: the edit is
+    # there) and of a post its author withdrew (shown as removed).
+    REMOVED_EDITED = "Replaced by an edited version."
+    REMOVED_BY_AUTHOR = "Removed by its author."
+
+    network = models.CharField(max_length=16, choices=Network.choices)
+    external_id = models.CharField(max_length=64)
+    author = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="posts")
+    text = models.TextField()
+    # Rendered once at ingest (links, mentions, hashtags; everything else escaped).
+    html = models.TextField()
+    created_at = models.DateTimeField(db_index=True)
+    conversation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    reply_to_id = models.CharField(max_length=64, blank=True)
+    quoted_id = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    like_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+    repost_count = models.PositiveIntegerField(default=0)
+    quote_count = models.PositiveIntegerField(default=0)
+    media = models.JSONField(default=list, blank=True)
+    # Web links the post shares (not its media, not other posts): each {"url", "title"}.
+    links = models.JSONField(default=list, blank=True)
+    # Lower-case, without '#'. On PostgreSQL a GIN index serves containment look-ups.
+    hashtags = models.JSONField(default=list, blank=True)
+    raw = models.JSONField(default=dict)
+    # Removed everywhere: replaced by an edit, or withdrawn by its author.
+    removed = models.BooleanField(default=False)
+    removed_reason = models.CharField(max_length=200, blank=True)
+    # PostgreSQL only: a trigger fills it from text and language (migration 0005); a GIN
+    # index serves /search/. Never read into Python: selectors defer it.
+    search_vector = SearchVectorField(null=True, editable=False)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "chats_post"
+        ordering = ["created_at", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "external_id"], name="chats_unique_post")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.external_id}"
+
+
+class HiddenReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    OFF_TOPIC = "off_topic", "Off topic"
+    ABUSE = "abuse", "Abusive or harassing"
+    PRIVACY = "privacy", "Shares private information"
+    EXCLUDED = "excluded", "Account excluded from this archive"
+    OTHER = "other", "Other"
+
+
+class PostPlacement(models.Model):
+    """Where a post belongs: a chat of a community, or (chat empty) its between-chat stream.
+
+    A post carrying two communities' hashtags has a row for each: the connection.
+    Moderation is per community, so a hidden post is hidden here, not in the other
+    community's archive.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="placements")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="post_placements"
+    )
+    chat = models.ForeignKey(
+        Chat, null=True, blank=True, on_delete=models.CASCADE, related_name="placements"
+    )
+    # Copied from the post so a transcript or stream page is one index range scan.
+    created_at = models.DateTimeField()
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=16, choices=HiddenReason.choices, blank=True)
+
+    class Meta:
+        db_table = "chats_postplacement"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "community"], name="chats_unique_placement")
+        ]
+        indexes = [
+            models.Index(fields=["chat", "created_at"]),
+            models.Index(fields=["community", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} in {self.chat or self.community}"
+
+
+class SyncCursor(models.Model):
+    """Pull state for one search query (one set of hashtags on one network)."""
+
+    network = models.CharField(max_length=16, choices=Network.choices)
+    query = models.CharField(max_length=512)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="cursors")
+    newest_id = models.CharField(max_length=64, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    consecutive_errors = models.PositiveIntegerField(default=0)
+    next_allowed_at = models.DateTimeField(null=True, blank=True)
+    malformed_count = models.PositiveIntegerField(default=0)
+    requests_total = models.PositiveBigIntegerField(default=0)
+    reads_total = models.PositiveBigIntegerField(default=0)
+    # A pull the daily budget stopped between pages leaves a gap: from its since_id (or,
+    # when it began at a time, its start_time) up to the oldest post it stored. The next
+    # pull reads only that gap, then the cursor jumps to the newest id the stopped pull
+    # saw. Blank resume_until_id: no gap.
+    resume_since_id = models.CharField(max_length=64, blank=True)
+    resume_start_time = models.DateTimeField(null=True, blank=True)
+    resume_until_id = models.CharField(max_length=64, blank=True)
+    resume_newest_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "chats_synccursor"
+        constraints = [
+            models.UniqueConstraint(fields=["network", "query"], name="chats_unique_cursor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network}: {self.query}"
+
+    @property
+    def resuming(self) -> bool:
+        """Whether an interrupted pull left posts still to read below its oldest one."""
+        return bool(self.resume_until_id)
+
+
+class ReadUsage(models.Model):
+    """Posts read and requests made, per query cursor, chat and UTC day: the cost ledger."""
+
+    cursor = models.ForeignKey(SyncCursor, on_delete=models.CASCADE, related_name="usage")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="read_usage")
+    chat = models.ForeignKey(
+        Chat, null=True, blank=True, on_delete=models.SET_NULL, related_name="read_usage"
+    )
+    day = models.DateField()
+    posts_read = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "chats_readusage"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cursor", "day", "chat"],
+                name="chats_unique_usage_chat",
+                condition=models.Q(chat__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["cursor", "day"],
+                name="chats_unique_usage_stream",
+                condition=models.Q(chat__isnull=True),
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.cursor} on {self.day}: {self.posts_read} reads"
+
+
+class SourceHealth(models.Model):
+    """Whether a network's credentials work; an auth failure stops pulls until they change."""
+
+    network = models.CharField(max_length=16, choices=Network.choices, unique=True)
+    healthy = models.BooleanField(default=True)
+    error = models.TextField(blank=True)
+    # A hash of the credentials that failed: new credentials lift the stop.
+    config_fingerprint = models.CharField(max_length=64, blank=True)
+    # Rate limits are per app: one 429 pauses every query of the network.
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "chats_sourcehealth"
+        verbose_name_plural = "source health"
+
+    def __str__(self) -> str:
+        return f"{self.network}: {'healthy' if self.healthy else 'unhealthy'}"
+
+
+class AccountExclusion(models.Model):
+    """An account whose posts a community keeps out of its archive, past and future."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="account_exclusions"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="exclusions")
+    reason = models.CharField(max_length=16, choices=HiddenReason.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "chats_accountexclusion"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "account"], name="chats_unique_account_exclusion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} excluded from {self.community}"
+
+
+class ModerationAction(models.Model):
+    """The log: who did what to which post or account, when and why."""
+
+    class Kind(models.TextChoices):
+        HIDE_POST = "hide_post", "Hid a post"
+        UNHIDE_POST = "unhide_post", "Unhid a post"
+        EXCLUDE_ACCOUNT = "exclude_account", "Excluded an account"
+        INCLUDE_ACCOUNT = "include_account", "Lifted an account's exclusion"
+        AUTHOR_REMOVAL = "author_removal", "Author removed their post"
+        AUTHOR_RESTORE = "author_restore", "Author restored their post"
+
+    # Empty for an author's removal, which applies to every community's archive.
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_log"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=16, choices=HiddenReason.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "chats_moderationaction"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,59 @@
+"""Reads for feeds and the sitemap: one query per list, whatever its length."""
+
+from datetime import datetime
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from archive.models import Post, PostPlacement
+from chats.models import Chat
+from community.models import Community
+
+FEED_LENGTH = 20
+
+
+def _ended(now: datetime) -> QuerySet[Chat]:
+    return Chat.objects.not_cancelled().filter(end_at__lte=now)
+
+
+def transcript_chats(*, now: datetime) -> QuerySet[Chat]:
+    """Ended, not cancelled chats with at least one archived post: the ones with a transcript.
+
+    An Exists per chat, not a count of every ended chat's placements: a list that stops at
+    LIMIT looks only at the chats it lists.
+    """
+    # An edit replaced these versions: the edit is in the transcript, they are not.
+    archived = PostPlacement.objects.filter(chat=OuterRef("pk")).exclude(
+        post__removed_reason=Post.REMOVED_EDITED
+    )
+    return _ended(now).filter(Exists(archived)).select_related("community")
+
+
+def _visible_count(column: str, *, distinct: bool = False) -> Coalesce:
+    # A correlated subquery (as archive.selectors.live._usage_of_chat), not a join and
+    # GROUP BY: PostgreSQL evaluates it after ORDER BY … LIMIT, for the listed chats only.
+    visible = PostPlacement.objects.filter(chat=OuterRef("pk"), hidden=False, post__removed=False)
+    total = visible.values("chat").annotate(total=Count(column, distinct=distinct))
+    return Coalesce(Subquery(total.values("total"), output_field=IntegerField()), 0)
+
+
+def recent_transcripts(
+    *, now: datetime, community: Community | None = None, limit: int = FEED_LENGTH
+) -> list[Chat]:
+    """The newest transcripts, each with post_total and participant_total (visible posts)."""
+    chats = transcript_chats(now=now).annotate(
+        post_total=_visible_count("pk"),
+        participant_total=_visible_count("post__author", distinct=True),
+    )
+    if community is not None:
+        chats = chats.filter(community=community)
+    return list(chats.order_by("-end_at", "-pk")[:limit])
+
+
+def sitemap_communities() -> QuerySet[Community]:
+    return Community.objects.order_by("pk")
+
+
+def sitemap_chats() -> QuerySet[Chat]:
+    """Chats past and upcoming, cancelled ones left out."""
+    return Chat.objects.not_cancelled().select_related("community").order_by("pk")

@@ -1,0 +1,485 @@
+"""The ingest service: normalised posts in, archive rows out, one transaction per page.
+
+Knows the models and nothing of any network: sources hand it NormalisedPost
+values. Everything is an upsert keyed by (network, external_id), so a page
+stored twice (a retried task, two workers, a replayed archive file) changes
+nothing but refreshed metrics.
+"""
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Lower
+from django.utils import timezone
+from psycopg2.extras import execute_values
+
+from archive.models import (
+    Account,
+    AccountExclusion,
+    HiddenReason,
+    Post,
+    PostPlacement,
+    ReadUsage,
+    SyncCursor,
+)
+from archive.sources.base import NormalisedAccount, NormalisedPost, Page, PullQuery, Source
+from chats.models import Chat
+from community.models import Community
+from members.models import User
+
+logger = logging.getLogger(__name__)
+
+POST_REFRESH_FIELDS = [
+    "author", "text", "html", "conversation_id", "reply_to_id", "quoted_id", "language",
+    "like_count", "reply_count", "repost_count", "quote_count", "media", "links", "hashtags",
+    "raw",
+]  # fmt: skip
+# A since_id older than seven days is refused by recent search: start afresh before that.
+CURSOR_MAX_AGE = timedelta(days=6, hours=23)
+# A cursor with no gap left by a stopped pull (see SyncCursor.resume_until_id).
+NO_GAP = {
+    "resume_since_id": "", "resume_start_time": None, "resume_until_id": "", "resume_newest_id": "",
+}  # fmt: skip
+
+
+@dataclass
+class StoreResult:
+    new: int = 0
+    refreshed: int = 0
+    placements: int = 0
+
+
+@dataclass
+class PullResult:
+    pages: int = 0
+    posts_read: int = 0
+    new: int = 0
+    refreshed: int = 0
+    skipped: int = 0
+    complete: bool = False
+    stopped_reason: str = ""
+    skipped_reasons: list[str] = field(default_factory=list)
+
+
+# --- Storing ------------------------------------------------------------------
+
+
+def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, str], int]:
+    unique = dict(sorted({(a.network, a.external_id): a for a in accounts}.items()))
+    linked = dict(
+        User.objects.filter(x_user_id__in=[key[1] for key in unique if key[0] == "x"])
+        .values_list("x_user_id", "pk")
+    )  # fmt: skip
+    wanted = {
+        key: (a.handle, a.display_name, a.avatar_url, linked.get(key[1]) if key[0] == "x" else None)
+        for key, a in unique.items()
+    }
+    # Chat regulars post again and again: rewriting their unchanged rows was a fifth of
+    # the store's time in benchmarks/ingest.py. Only new or changed accounts are written.
+    ids = _unchanged_accounts(wanted)
+    rows = [
+        Account(
+            network=network, external_id=external_id, handle=handle, display_name=display_name,
+            avatar_url=avatar_url, member_id=member_id,
+        )
+        for (network, external_id), (handle, display_name, avatar_url, member_id) in wanted.items()
+        if (network, external_id) not in ids
+    ]  # fmt: skip
+    if not rows:
+        return ids
+    Account.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["network", "external_id"],
+        update_fields=["handle", "display_name", "avatar_url", "member", "updated_at"],
+    )
+    # Both backends (PostgreSQL; SQLite, 3.37+ under Django 6) return an upsert's ids.
+    return ids | {(row.network, row.external_id): row.pk for row in rows}
+
+
+def _unchanged_accounts(
+    wanted: dict[tuple[str, str], tuple[str, str, str, int | None]],
+) -> dict[tuple[str, str], int]:
+    """Ids of the accounts already stored exactly as `wanted` (handle, display name,
+    avatar URL, member id by network and external id) would write them."""
+    stored = Account.objects.filter(
+        network__in={key[0] for key in wanted}, external_id__in=[key[1] for key in wanted]
+    ).values_list(
+        "pk", "network", "external_id", "handle", "display_name", "avatar_url", "member_id"
+    )
+    return {
+        (network, external_id): pk
+        for pk, network, external_id, *state in stored
+        if wanted.get((network, external_id)) == tuple(state)
+    }
+
+
+def _post_row(post: NormalisedPost, author_id: int) -> Post:
+    metrics = post.metrics
+    return Post(
+        network=post.network, external_id=post.external_id, author_id=author_id,
+        text=post.text, html=post.html, created_at=post.created_at,
+        conversation_id=post.conversation_id or "", reply_to_id=post.reply_to_id or "",
+        quoted_id=post.quoted_id or "", language=post.language or "",
+        like_count=metrics.get("likes", 0), reply_count=metrics.get("replies", 0),
+        repost_count=metrics.get("reposts", 0), quote_count=metrics.get("quotes", 0),
+        media=list(post.media), links=list(post.links),
+        hashtags=list(post.hashtags), raw=post.raw,
+    )  # fmt: skip
+
+
+def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
+    """Each post to the chats whose window and hashtags it meets, else to the stream."""
+    tags = {tag for post in posts for tag in post.hashtags}
+    if not tags:
+        return []
+    earliest = min(post.created_at for post in posts)
+    latest = max(post.created_at for post in posts)
+    margin = settings.CHAT_MAX_WINDOW
+    chats = list(
+        Chat.objects.not_cancelled()
+        .filter(start_at__lte=latest + margin, end_at__gte=earliest - margin)
+        .only("pk", "community_id", "hashtag", "extra_hashtags", "start_at", "end_at",
+              "pre_window", "post_window")
+    )  # fmt: skip
+    communities = dict(
+        Community.objects.annotate(tag=Lower("hashtag"))
+        .filter(tag__in=tags)
+        .values_list("tag", "pk")
+    )
+    chat_tags = [(chat, {tag.lower() for tag in chat.hashtags}) for chat in chats]
+    rows = []
+    for post in posts:
+        post_tags = set(post.hashtags)
+        placed: dict[int, int | None] = {}
+        for chat, tags_of_chat in chat_tags:
+            in_window = chat.window_start <= post.created_at < chat.window_end
+            if in_window and post_tags & tags_of_chat:
+                placed.setdefault(chat.community_id, chat.pk)
+        for tag in post_tags:
+            if tag in communities:
+                placed.setdefault(communities[tag], None)
+        rows += [
+            PostPlacement(
+                post_id=post.pk,
+                community_id=community_id,
+                chat_id=chat_id,
+                created_at=post.created_at,
+            )
+            for community_id, chat_id in placed.items()
+        ]
+    _hide_excluded(rows, authors={post.pk: post.author_id for post in posts})
+    return rows
+
+
+def _hide_excluded(rows: Sequence[PostPlacement], *, authors: dict[int, int]) -> None:
+    """Place posts of accounts a community excluded hidden there: exclusion covers the future."""
+    if not rows:
+        return
+    excluded = set(
+        AccountExclusion.objects.filter(
+            community_id__in={row.community_id for row in rows},
+            account_id__in=set(authors.values()),
+        ).values_list("community_id", "account_id")
+    )
+    for row in rows:
+        if (row.community_id, authors[row.post_id]) in excluded:
+            row.hidden, row.hidden_reason = True, HiddenReason.EXCLUDED
+
+
+def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:
+    """Upsert accounts and posts and place them; call inside the page's transaction."""
+    if not posts:
+        return StoreResult()
+    # Rows are locked in key order, so overlapping pulls of two queries (a chat with extra
+    # hashtags and its community's sweep) wait for each other instead of deadlocking.
+    posts = [p for _, p in sorted({(p.network, p.external_id): p for p in posts}.items())]
+    authors = _upsert_accounts(post.author for post in posts)
+    rows = [_post_row(p, authors[(p.author.network, p.author.external_id)]) for p in posts]
+    if connection.vendor == "postgresql":
+        new = _upsert_posts_postgresql(rows)
+    else:
+        new = _upsert_posts_orm(rows)
+    placements = _placements(rows)
+    PostPlacement.objects.bulk_create(placements, ignore_conflicts=True)
+    _retire_edited(posts)
+    _mark_archives_changed(placements)
+    return StoreResult(new=new, refreshed=len(posts) - new, placements=len(placements))
+
+
+def _mark_archives_changed(placements: Sequence[PostPlacement]) -> None:
+    # New posts and refreshed metrics both change what a transcript shows.
+    chat_ids = {p.chat_id for p in placements if p.chat_id is not None}
+    if chat_ids:
+        Chat.objects.filter(pk__in=chat_ids).mark_archive_changed()
+
+
+def _upsert_posts_orm(rows: Sequence[Post]) -> int:
+    """Upsert the rows, set their pks (RETURNING, through bulk_create), return how many were new."""
+    # The network too: without it the unique index (network, external_id) cannot serve
+    # the look-up and every page scans the whole table (benchmarks/ingest.py found it).
+    networks = {r.network for r in rows}
+    known = set(
+        Post.objects.filter(
+            network__in=networks, external_id__in=[r.external_id for r in rows]
+        ).values_list("network", "external_id")
+    )
+    Post.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["network", "external_id"],
+        update_fields=[*POST_REFRESH_FIELDS, "updated_at"],
+    )  # fmt: skip
+    return sum(1 for r in rows if (r.network, r.external_id) not in known)
+
+
+# Refreshes POST_REFRESH_FIELDS and updated_at, as the ORM path does; first_seen_at and
+# `removed` keep what the first insert (or a moderator) wrote.
+_POST_UPSERT_SQL = """
+    INSERT INTO chats_post (
+        network, external_id, author_id, text, html, created_at, conversation_id,
+        reply_to_id, quoted_id, language, like_count, reply_count, repost_count, quote_count,
+        media, links, hashtags, raw, removed, removed_reason, first_seen_at, updated_at
+    ) VALUES %s
+    ON CONFLICT (network, external_id) DO UPDATE SET
+        author_id = EXCLUDED.author_id, text = EXCLUDED.text, html = EXCLUDED.html,
+        conversation_id = EXCLUDED.conversation_id, reply_to_id = EXCLUDED.reply_to_id,
+        quoted_id = EXCLUDED.quoted_id, language = EXCLUDED.language,
+        like_count = EXCLUDED.like_count, reply_count = EXCLUDED.reply_count,
+        repost_count = EXCLUDED.repost_count, quote_count = EXCLUDED.quote_count,
+        media = EXCLUDED.media, links = EXCLUDED.links, hashtags = EXCLUDED.hashtags,
+        raw = EXCLUDED.raw,
+        updated_at = EXCLUDED.updated_at
+    RETURNING id, network, external_id, (xmax = 0) AS inserted
+"""
+_POST_UPSERT_ROW = "(" + ", ".join(["%s"] * 14 + ["%s::jsonb"] * 4 + ["%s"] * 4) + ")"
+
+
+def _upsert_posts_postgresql(rows: Sequence[Post]) -> int:
+    """The ORM path's effect in one statement: upsert, set the pks, return how many were new.
+
+    Raw SQL because the ORM path was over half of the store's time in benchmarks/ingest.py:
+    a separate "already stored?" query (here xmax = 0 tells a fresh insert from an update)
+    and Django preparing 21 values per row through the fields.
+    """
+    now = timezone.now()
+    values = [_post_values(r, now) for r in rows]
+    with connection.cursor() as cursor:
+        returned = execute_values(
+            cursor.cursor, _POST_UPSERT_SQL, values, template=_POST_UPSERT_ROW,
+            page_size=len(values), fetch=True,
+        )  # fmt: skip
+    ids = {(network, external_id): pk for pk, network, external_id, _ in returned}
+    for r in rows:
+        r.pk = ids[(r.network, r.external_id)]
+    return sum(1 for *_, inserted in returned if inserted)
+
+
+def _post_values(r: Post, now: datetime) -> tuple:
+    return (
+        r.network, r.external_id, r.author_id, r.text, r.html, r.created_at, r.conversation_id,
+        r.reply_to_id, r.quoted_id, r.language, r.like_count, r.reply_count, r.repost_count,
+        r.quote_count, json.dumps(r.media), json.dumps(r.links), json.dumps(r.hashtags),
+        json.dumps(r.raw),
+        r.removed, r.removed_reason, now, now,
+    )  # fmt: skip
+
+
+def _retire_edited(posts: Sequence[NormalisedPost]) -> None:
+    """Hide versions that an edit replaced: the transcript shows the final text once."""
+    for network in {p.network for p in posts if p.replaces}:
+        replaced = {old for p in posts if p.network == network for old in p.replaces}
+        Post.objects.filter(network=network, external_id__in=replaced, removed=False).update(
+            removed=True, removed_reason=Post.REMOVED_EDITED
+        )
+
+
+# --- Cursors, usage and budget --------------------------------------------------
+
+
+def query_key(hashtags: Iterable[str]) -> str:
+    """One canonical form per set of hashtags, so equal queries share one cursor."""
+    return " OR ".join(sorted({f"#{tag.lower().lstrip('#')}" for tag in hashtags}))
+
+
+def cursor_for(*, network: str, community: Community, hashtags: Iterable[str]) -> SyncCursor:
+    # get_or_create reads the row another worker created first (IntegrityError) itself.
+    return SyncCursor.objects.get_or_create(
+        network=network, query=query_key(hashtags), defaults={"community": community}
+    )[0]
+
+
+def daily_cap(community: Community) -> int:
+    return community.daily_read_cap or settings.ARCHIVE_DAILY_READ_CAP
+
+
+def reads_today(*, community: Community, now: datetime) -> int:
+    total = ReadUsage.objects.filter(community=community, day=now.date()).aggregate(
+        total=Sum("posts_read")
+    )["total"]
+    return total or 0
+
+
+def _next_utc_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+def _record_usage(*, cursor: SyncCursor, chat: Chat | None, now: datetime, reads: int) -> None:
+    lookup = {"cursor": cursor, "day": now.date(), "chat": chat}
+    updated = ReadUsage.objects.filter(**lookup).update(
+        posts_read=F("posts_read") + reads, requests=F("requests") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                ReadUsage.objects.create(
+                    **lookup, community_id=cursor.community_id, posts_read=reads, requests=1
+                )
+        except IntegrityError:  # created meanwhile by a concurrent pull
+            ReadUsage.objects.filter(**lookup).update(
+                posts_read=F("posts_read") + reads, requests=F("requests") + 1
+            )
+
+
+# --- One pull -------------------------------------------------------------------
+
+
+def is_fresh(cursor: SyncCursor, *, now: datetime) -> bool:
+    """Whether the network still accepts the cursor's newest id as a since_id."""
+    recent = cursor.last_success_at and now - cursor.last_success_at < CURSOR_MAX_AGE
+    return bool(cursor.newest_id and recent)
+
+
+def pull_query_for(
+    *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
+) -> PullQuery:
+    """Fill a stopped pull's gap first; else continue from a fresh cursor or the window's start."""
+    hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
+    if cursor.resuming:
+        return PullQuery(
+            hashtags=hashtags, since_id=cursor.resume_since_id or None,
+            start_time=cursor.resume_start_time, end_time=end_time,
+            until_id=cursor.resume_until_id,
+        )  # fmt: skip
+    if is_fresh(cursor, now=now):
+        return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
+    return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
+
+
+def _advance(
+    *, cursor: SyncCursor, newest_id: str | None, now: datetime, since_id: str | None,
+    followers: Sequence[SyncCursor],
+) -> None:  # fmt: skip
+    """Mark the pull complete; call in the transaction of its last page."""
+    changes = {"last_success_at": now, "last_error": "", "consecutive_errors": 0, **NO_GAP}
+    if newest_id:
+        changes["newest_id"] = newest_id
+    SyncCursor.objects.filter(pk=cursor.pk).update(**changes)
+    if newest_id and since_id:
+        # A follower is a query whose hashtags this one includes. Where it stood exactly
+        # where this pull began, this pull read everything it would have (a gap a stopped
+        # pull of its own left included): it moves too, so its next sweep does not read
+        # those posts again.
+        SyncCursor.objects.filter(pk__in=[f.pk for f in followers], newest_id=since_id).update(
+            newest_id=newest_id, last_success_at=now, **NO_GAP
+        )
+
+
+def _keep_gap(
+    *, cursor: SyncCursor, query: PullQuery, newest_id: str | None, oldest_id: str | None
+) -> None:
+    """Remember what a stopped pull has still to read; call in its last page's transaction.
+
+    Its pages are stored down to `oldest_id`: the next pull asks only for what is older
+    (and newer than the stopped pull's since_id or start time), so no post is read twice.
+    """
+    if not (newest_id and oldest_id):
+        return  # nothing stored yet: the next pull simply starts over
+    SyncCursor.objects.filter(pk=cursor.pk).update(
+        resume_since_id=query.since_id or "", resume_start_time=query.start_time,
+        resume_until_id=oldest_id, resume_newest_id=newest_id,
+    )  # fmt: skip
+
+
+def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datetime) -> StoreResult:
+    """One page: posts, usage and cursor counters, in the caller's transaction."""
+    reads = page.reads
+    stored = posts_store(posts=page.posts)
+    _record_usage(cursor=cursor, chat=chat, now=now, reads=reads)
+    SyncCursor.objects.filter(pk=cursor.pk).update(
+        requests_total=F("requests_total") + 1,
+        reads_total=F("reads_total") + reads,
+        malformed_count=F("malformed_count") + len(page.skipped),
+        last_attempt_at=now,
+    )
+    return stored
+
+
+def pull_run(
+    *, cursor: SyncCursor, source: Source, query: PullQuery, chat: Chat | None = None,
+    followers: Sequence[SyncCursor] = (), now: datetime | None = None,
+) -> PullResult:  # fmt: skip
+    """Fetch every page of the query and store it page by page within the read budget.
+
+    Each page commits with its usage. The cursor moves only in the transaction of
+    the last page, once every page down to the old since_id is stored: a pull cut
+    short by a crash or a 429 starts over and upserts what it reads again. A pull the
+    budget stops records the gap below its oldest stored post instead: the next pull
+    reads only that (query.until_id), and completing it moves the cursor to the newest
+    id the stopped pull saw.
+    """
+    now = now or timezone.now()
+    community = cursor.community
+    result = PullResult()
+    cap = daily_cap(community)
+    if reads_today(community=community, now=now) >= cap:
+        return _pause_for_budget(cursor, cap, now, result)
+    # Filling a gap: the posts above it were stored by the pull that left it.
+    newest_id = cursor.resume_newest_id if query.until_id else None
+    oldest_id = query.until_id
+    advance = partial(_advance, cursor=cursor, now=now, since_id=query.since_id,
+                      followers=followers)  # fmt: skip
+    # Each step of the generator is one request: the budget is checked between them.
+    for page in source.fetch_pages(query):
+        newest_id = newest_id or page.newest_id
+        oldest_id = page.oldest_id or oldest_id
+        with transaction.atomic():
+            _count(result, page, _store_page(cursor=cursor, chat=chat, page=page, now=now))
+            if not page.next_token:
+                advance(newest_id=newest_id)
+                result.complete = True
+            elif reads_today(community=community, now=now) >= cap:
+                # With the page that reached the cap, so no stored page is left uncovered.
+                _keep_gap(cursor=cursor, query=query, newest_id=newest_id, oldest_id=oldest_id)
+                return _pause_for_budget(cursor, cap, now, result)
+    if not result.complete:  # no page at all, or a last page that still carried a next_token
+        with transaction.atomic():
+            advance(newest_id=newest_id)
+        result.complete = True
+    return result
+
+
+def _count(result: PullResult, page: Page, stored: StoreResult) -> None:
+    result.pages += 1
+    result.posts_read += page.reads
+    result.new += stored.new
+    result.refreshed += stored.refreshed
+    result.skipped += len(page.skipped)
+    result.skipped_reasons += [f"{s.external_id}: {s.reason}" for s in page.skipped]
+
+
+def _pause_for_budget(
+    cursor: SyncCursor, cap: int, now: datetime, result: PullResult
+) -> PullResult:
+    resume = _next_utc_midnight(now)
+    reason = f"Daily read budget of {cap} posts reached; pulls resume at 00:00 UTC."
+    SyncCursor.objects.filter(pk=cursor.pk).update(
+        next_allowed_at=resume, last_error=reason, last_error_at=now, last_attempt_at=now
+    )
+    result.stopped_reason = reason
+    return result

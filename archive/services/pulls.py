@@ -1,0 +1,237 @@
+"""When and what to pull: chat windows, final sweeps, between-chat sweeps, source health.
+
+The ingest service (archive.services.ingest) stores what a pull fetches; this module picks
+the query, its time bounds and its cursor, and records failures on the cursor.
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from archive.models import SourceHealth, SyncCursor
+from archive.services.ingest import (
+    PullResult,
+    cursor_for,
+    is_fresh,
+    pull_query_for,
+    pull_run,
+    query_key,
+)
+from archive.sources.base import RateLimited, Source, SourceAuthError, SourceError
+from archive.sources.x import XSource
+from chats.models import Chat
+from common.locks import exclusive
+from community.models import Community
+
+logger = logging.getLogger(__name__)
+
+# Recent search reaches seven days back; keep clear of the edge.
+SEARCH_HORIZON = timedelta(days=7) - timedelta(minutes=5)
+# end_time must lie at least 10 s before the request.
+END_TIME_MIN_AGE = timedelta(seconds=15)
+
+
+def x_source() -> XSource:
+    return XSource(bearer_token=settings.X_BEARER_TOKEN, base_url=settings.X_API_BASE_URL)
+
+
+def _fingerprint() -> str:
+    material = f"{settings.X_BEARER_TOKEN}\n{settings.X_API_BASE_URL}".encode()
+    return hashlib.sha256(material).hexdigest()
+
+
+# --- Source health ------------------------------------------------------------
+
+
+def source_blocked_reason(*, network: str, now: datetime) -> str:
+    """Why pulls of this network must wait, or '' when they may go ahead."""
+    health = SourceHealth.objects.filter(network=network).first()
+    if health is None:
+        return ""
+    if not health.healthy:
+        if health.config_fingerprint != _fingerprint():
+            # The credentials changed since they failed: try again.
+            SourceHealth.objects.filter(pk=health.pk).update(healthy=True, error="")
+        else:
+            return f"The {network} credentials were refused: {health.error}"
+    if health.rate_limited_until and health.rate_limited_until > now:
+        return f"Rate limited until {health.rate_limited_until:%H:%M:%S} UTC."
+    return ""
+
+
+def source_mark_unhealthy(*, network: str, error: str) -> None:
+    SourceHealth.objects.update_or_create(
+        network=network,
+        defaults={"healthy": False, "error": error[:1000], "config_fingerprint": _fingerprint()},
+    )
+
+
+def source_mark_rate_limited(*, network: str, until: datetime) -> None:
+    SourceHealth.objects.update_or_create(network=network, defaults={"rate_limited_until": until})
+
+
+def cursor_record_error(
+    *, cursor_id: int, error: str, now: datetime, retry_at: datetime | None = None
+) -> None:
+    # The failed request counts too: the rate limit sees it, though X bills no reads.
+    SyncCursor.objects.filter(pk=cursor_id).update(
+        last_error=error[:2000], last_error_at=now, last_attempt_at=now,
+        consecutive_errors=F("consecutive_errors") + 1, next_allowed_at=retry_at,
+        requests_total=F("requests_total") + 1,
+    )  # fmt: skip
+
+
+@contextmanager
+def cursor_locked(*, cursor: SyncCursor) -> Iterator[SyncCursor | None]:
+    """Hold the query's pull lock; yield its cursor as the holder before us left it, or
+    None while another worker holds the lock."""
+    with exclusive(f"pull:{cursor.pk}", timeout=settings.ARCHIVE_PULL_LOCK_SECONDS) as held:
+        if not held:
+            yield None
+            return
+        # Read before the lock, the cursor may predate the last pull: pulling from it would
+        # read that pull's posts again and could move the cursor back.
+        cursor.refresh_from_db()
+        yield cursor
+
+
+def pull_failure_record(*, cursor: SyncCursor, error: SourceError, now: datetime) -> None:
+    """Record a failed pull on its cursor, and on the source where the failure is the
+    network's (a rate limit, refused credentials), so the dispatcher waits accordingly."""
+    retry_at = None
+    if isinstance(error, RateLimited):
+        source_mark_rate_limited(network=cursor.network, until=error.reset_at)
+        retry_at = error.reset_at
+    elif isinstance(error, SourceAuthError):
+        source_mark_unhealthy(network=cursor.network, error=str(error))
+    cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now, retry_at=retry_at)
+
+
+# --- Pull targets -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One pull to make: a chat's hashtags in its window, or a community's stream."""
+
+    kind: str  # "chat" or "stream"
+    pk: int
+
+
+def chat_cursor(*, chat: Chat, network: str = "x") -> SyncCursor:
+    return cursor_for(network=network, community=chat.community, hashtags=chat.hashtags)
+
+
+def stream_cursor(*, community: Community, network: str = "x") -> SyncCursor:
+    return cursor_for(network=network, community=community, hashtags=[community.hashtag])
+
+
+def chat_pull(
+    *, chat: Chat, cursor: SyncCursor, source: Source, now: datetime | None = None
+) -> PullResult:
+    """Pull the chat's hashtags from the window's start (or the cursor) to its end."""
+    now = now or timezone.now()
+    start = max(chat.window_start, now - SEARCH_HORIZON)
+    end = chat.window_end if chat.window_end <= now - END_TIME_MIN_AGE else None
+    query = pull_query_for(cursor=cursor, start_time=start, end_time=end, now=now)
+    followers = _stream_followers(chat=chat, cursor=cursor)
+    fresh_start = query.since_id is None and query.until_id is None
+    if fresh_start and followers and is_fresh(followers[0], now=now):
+        # Start where the community's sweep stopped: it then follows this pull, and
+        # the posts carrying both hashtags are read once, not by both queries. Not when
+        # filling a gap: that must start exactly where the stopped pull started.
+        query = replace(query, since_id=followers[0].newest_id, start_time=None)
+    return pull_run(
+        cursor=cursor, source=source, query=query, chat=chat, followers=followers, now=now
+    )
+
+
+def _stream_followers(*, chat: Chat, cursor: SyncCursor) -> list[SyncCursor]:
+    """The community's sweep cursor, when this chat's query covers it and is wider."""
+    community = chat.community
+    stream_key = query_key([community.hashtag])
+    chat_tags = {tag.lower() for tag in chat.hashtags}
+    if cursor.query == stream_key or community.hashtag.lower() not in chat_tags:
+        return []
+    return list(SyncCursor.objects.filter(network=cursor.network, query=stream_key))
+
+
+def stream_pull(
+    *, community: Community, cursor: SyncCursor, source: Source, now: datetime | None = None
+) -> PullResult:
+    """Pull the community's hashtag since the last sweep (first time: a day back)."""
+    now = now or timezone.now()
+    start = now - min(settings.ARCHIVE_STREAM_BACKFILL, SEARCH_HORIZON)
+    query = pull_query_for(cursor=cursor, start_time=start, end_time=None, now=now)
+    return pull_run(cursor=cursor, source=source, query=query, now=now)
+
+
+# --- The dispatcher -----------------------------------------------------------
+
+
+def _open_chats(now: datetime) -> list[Chat]:
+    margin = settings.CHAT_MAX_WINDOW
+    candidates = (
+        Chat.objects.not_cancelled()
+        .filter(start_at__lte=now + margin, end_at__gte=now - margin)
+        .select_related("community")
+    )
+    return [chat for chat in candidates if chat.window_start <= now < chat.window_end]
+
+
+def _due(cursor: SyncCursor | None, interval: timedelta, now: datetime) -> bool:
+    if cursor is None:
+        return True
+    if cursor.next_allowed_at and cursor.next_allowed_at > now:
+        return False
+    return cursor.last_attempt_at is None or cursor.last_attempt_at + interval <= now
+
+
+def pulls_due(*, now: datetime | None = None, network: str = "x") -> list[Target]:
+    """Every pull that should start now; claims final sweeps so each runs once."""
+    now = now or timezone.now()
+    if not settings.X_BEARER_TOKEN:
+        return []  # archiving is off until the site has X credentials
+    if source_blocked_reason(network=network, now=now):
+        return []
+    live = _open_chats(now)
+    communities = list(Community.objects.filter(stream_sweep_minutes__gt=0))
+    keys = {query_key(c.hashtags) for c in live} | {query_key([c.hashtag]) for c in communities}
+    cursors = {c.query: c for c in SyncCursor.objects.filter(network=network, query__in=keys)}
+    targets, covered = [], set()
+    for chat in live:
+        key = query_key(chat.hashtags)
+        interval = timedelta(seconds=chat.community.poll_interval_seconds)
+        covered.add(key)
+        if chat.community.hashtag.lower() in {tag.lower() for tag in chat.hashtags}:
+            # The chat's wider query stands in for its community's sweep meanwhile.
+            covered.add(query_key([chat.community.hashtag]))
+        if _due(cursors.get(key), interval, now):
+            targets.append(Target("chat", chat.pk))
+    targets += [Target("final", pk) for pk in _claim_final_sweeps(now)]
+    for community in communities:
+        key = query_key([community.hashtag])
+        interval = timedelta(minutes=community.stream_sweep_minutes)
+        if key not in covered and _due(cursors.get(key), interval, now):
+            targets.append(Target("stream", community.pk))
+    return targets
+
+
+def _claim_final_sweeps(now: datetime) -> list[int]:
+    delay = settings.ARCHIVE_FINAL_SWEEP_DELAY
+    due = Chat.objects.not_cancelled().filter(
+        final_sweep_at__isnull=True, end_at__lte=now - delay, end_at__gte=now - SEARCH_HORIZON
+    )
+    claimed = []
+    for pk in due.values_list("pk", flat=True):
+        # A conditional update: two dispatchers cannot both claim the same sweep.
+        if Chat.objects.filter(Q(pk=pk), Q(final_sweep_at__isnull=True)).update(final_sweep_at=now):
+            claimed.append(pk)
+    return claimed

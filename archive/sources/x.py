@@ -1,0 +1,450 @@
+"""X: recent search (API v2) through tweepy, and the normaliser its pages and archives share."""
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import tweepy
+
+from archive.post_html import render_post_html, shared_links, unescape_x_text
+from archive.sources.base import (
+    NormalisedAccount,
+    NormalisedPost,
+    Page,
+    PullQuery,
+    RateLimited,
+    SkippedItem,
+    SourceAuthError,
+    SourceError,
+    SourceUnavailable,
+)
+from archive.sources.x_objects import snowflake_time
+
+logger = logging.getLogger(__name__)
+
+NETWORK = "x"
+DEFAULT_BASE_URL = "https://api.x.com"
+MAX_QUERY_LENGTH = 512
+# tweepy 4.17 hard-codes this host in BaseClient.request; our session rebases it.
+TWEEPY_HOST = "https://api.twitter.com"
+# Recent search refuses start_time/since_id older than seven days; keep a margin for clock skew.
+SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=1)
+# end_time must be 10 s before the request; omitted, X uses now minus 30 s.
+END_TIME_MIN_AGE = timedelta(seconds=15)
+RATE_LIMIT_FALLBACK = timedelta(seconds=60)
+
+TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "entities",
+    "public_metrics",
+    "attachments",
+    "lang",
+    # Posts over 280 characters carry their full text and entities only here.
+    "note_tweet",
+]
+EXPANSIONS = [
+    "author_id",
+    "referenced_tweets.id",
+    "referenced_tweets.id.author_id",
+    "in_reply_to_user_id",
+    "attachments.media_keys",
+]
+USER_FIELDS = ["username", "name", "profile_image_url", "verified"]
+MEDIA_FIELDS = ["url", "preview_image_url", "type", "width", "height"]
+
+_TAG_RE = re.compile(r"\w+")
+_ID_RE = re.compile(r"\d{1,20}")
+
+
+class _Malformed(ValueError):
+    pass
+
+
+# --- query -------------------------------------------------------------------------------
+
+
+def build_x_query(hashtags: Iterable[str]) -> str:
+    """`#a -is:retweet`, or `(#a OR #b) -is:retweet`; ValueError past X's 512 characters."""
+    tags: list[str] = []
+    for raw in hashtags:
+        tag = raw.strip().lstrip("#")
+        if not _TAG_RE.fullmatch(tag):
+            raise ValueError(f"not a hashtag: {raw!r}")
+        if tag.casefold() not in (t.casefold() for t in tags):
+            tags.append(tag)
+    if not tags:
+        raise ValueError("at least one hashtag is needed")
+    terms = " OR ".join(f"#{tag}" for tag in tags)
+    query = f"({terms}) -is:retweet" if len(tags) > 1 else f"{terms} -is:retweet"
+    if len(query) > MAX_QUERY_LENGTH:
+        raise ValueError(f"query is {len(query)} characters; X allows {MAX_QUERY_LENGTH}")
+    return query
+
+
+# --- normalising -------------------------------------------------------------------------
+
+
+def normalise_x_page(payload: Mapping[str, Any]) -> Page:
+    """Turn one recent-search response into a Page; a bad item is skipped, never raised."""
+    if not isinstance(payload, Mapping):
+        return Page(posts=(), skipped=(SkippedItem(None, "page is not a JSON object"),))
+    payload = _storable(payload)
+    includes = _mapping(payload.get("includes"))
+    users = _index(includes.get("users"), "id")
+    media = _index(includes.get("media"), "media_key")
+    data = payload.get("data", [])
+    if not isinstance(data, list):
+        data = [data]
+    posts: list[NormalisedPost] = []
+    skipped: list[SkippedItem] = []
+    for item in data:
+        try:
+            posts.append(_post(item, users, media))
+        except _Malformed as exc:
+            skipped.append(_skip(item, str(exc)))
+    if payload.get("errors"):
+        # Partial errors (a referenced post or user X can no longer return) are normal.
+        logger.debug("X page carried %d partial errors", len(payload["errors"]))
+    return _page(posts, skipped, _mapping(payload.get("meta")), len(data))
+
+
+def x_archive_pages(lines: Iterable[str]) -> Iterator[Page]:
+    """Pages from a JSON-lines archive of v2 responses (what `twarc2 search` writes)."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            payload = json.loads(line)
+        except ValueError:
+            logger.warning("X archive line %d is not JSON; skipped", number)
+            reason = f"line {number} is not JSON"
+            yield Page(posts=(), skipped=(SkippedItem(None, reason),))
+            continue
+        yield normalise_x_page(payload)
+
+
+def _page(
+    posts: list[NormalisedPost], skipped: list[SkippedItem], meta: Mapping[str, Any], seen: int
+) -> Page:
+    count = meta.get("result_count")
+    return Page(
+        posts=tuple(posts),
+        skipped=tuple(skipped),
+        newest_id=_id_or_none(meta.get("newest_id")),
+        oldest_id=_id_or_none(meta.get("oldest_id")),
+        next_token=meta.get("next_token") if isinstance(meta.get("next_token"), str) else None,
+        result_count=count if isinstance(count, int) else seen,
+    )
+
+
+# JSON may carry what PostgreSQL cannot store: NUL, and (from "\ud83d" escapes) lone
+# surrogates, which UTF-8 cannot encode. Left in, one such post would fail its whole page.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """The payload with every unstorable character replaced by U+FFFD (offsets unchanged)."""
+    if isinstance(value, str):
+        return _UNSTORABLE_RE.sub("\ufffd", value) if _UNSTORABLE_RE.search(value) else value
+    if isinstance(value, Mapping):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
+def _skip(item: object, reason: str) -> SkippedItem:
+    raw_id = item.get("id") if isinstance(item, Mapping) else None
+    item_id = str(raw_id) if isinstance(raw_id, str | int) else None
+    logger.warning("Skipped X post %s: %s", item_id or "(no id)", reason)
+    return SkippedItem(item_id, reason)
+
+
+def _post(
+    item: object,
+    users: Mapping[str, Mapping[str, Any]],
+    media: Mapping[str, Mapping[str, Any]],
+) -> NormalisedPost:
+    if not isinstance(item, Mapping):
+        raise _Malformed("item is not an object")
+    tweet_id = _required_id(item, "id")
+    author_id = _required_id(item, "author_id")
+    created_at = _parse_time(_required_str(item, "created_at"))
+    raw_text, entities = _text_and_entities(item)
+    references = _references(item)
+    if "retweeted" in references:
+        raise _Malformed("is a repost")
+    if author_id not in users:
+        raise _Malformed(f"author {author_id} is not in includes.users")
+    return NormalisedPost(
+        network=NETWORK,
+        external_id=tweet_id,
+        author=_account(users[author_id]),
+        text=unescape_x_text(raw_text),
+        html=render_post_html(
+            raw_text,
+            urls=entities["urls"],
+            mentions=entities["mentions"],
+            hashtags=entities["hashtags"],
+        ),
+        created_at=created_at,
+        conversation_id=_optional_id(item, "conversation_id"),
+        reply_to_id=references.get("replied_to"),
+        quoted_id=references.get("quoted"),
+        language=_optional_str(item, "lang"),
+        metrics=_metrics(item.get("public_metrics")),
+        media=_media(item.get("attachments"), media),
+        links=shared_links(entities["urls"]),
+        hashtags=_hashtags(entities["hashtags"]),
+        replaces=_earlier_versions(item, tweet_id),
+        raw=dict(item),
+    )
+
+
+def _earlier_versions(item: Mapping[str, Any], tweet_id: str) -> tuple[str, ...]:
+    # An edit is a new post whose edit_history_tweet_ids lists every version, oldest first.
+    history = item.get("edit_history_tweet_ids")
+    if not isinstance(history, list):
+        return ()
+    return tuple(str(v) for v in history if _id_or_none(v) and str(v) != tweet_id)
+
+
+def _text_and_entities(item: Mapping[str, Any]) -> tuple[str, dict[str, list[Mapping]]]:
+    note = item.get("note_tweet")
+    source = note if isinstance(note, Mapping) and isinstance(note.get("text"), str) else item
+    text = _required_str(source, "text")
+    entities = source.get("entities", {})
+    if not isinstance(entities, Mapping):
+        raise _Malformed("entities is not an object")
+    result: dict[str, list[Mapping]] = {}
+    for kind in ("urls", "mentions", "hashtags"):
+        values = entities.get(kind, [])
+        if not isinstance(values, list) or not all(isinstance(v, Mapping) for v in values):
+            raise _Malformed(f"entities.{kind} is not a list of objects")
+        result[kind] = values
+    return text, result
+
+
+def _references(item: Mapping[str, Any]) -> dict[str, str]:
+    refs = item.get("referenced_tweets", [])
+    if not isinstance(refs, list):
+        raise _Malformed("referenced_tweets is not a list")
+    found: dict[str, str] = {}
+    for ref in refs:
+        if not isinstance(ref, Mapping) or not isinstance(ref.get("type"), str):
+            raise _Malformed("bad referenced_tweets entry")
+        found.setdefault(ref["type"], _required_id(ref, "id"))
+    return found
+
+
+def _account(user: Mapping[str, Any]) -> NormalisedAccount:
+    handle = _required_str(user, "username")
+    name = user.get("name")
+    avatar = user.get("profile_image_url")
+    return NormalisedAccount(
+        network=NETWORK,
+        external_id=str(user["id"]),
+        handle=handle,
+        display_name=name if isinstance(name, str) and name else handle,
+        avatar_url=avatar if isinstance(avatar, str) else "",
+    )
+
+
+def _metrics(public: object) -> dict[str, int]:
+    public = public if isinstance(public, Mapping) else {}
+    names = {"likes": "like_count", "replies": "reply_count", "reposts": "retweet_count"}
+    names["quotes"] = "quote_count"
+    metrics = {}
+    for ours, theirs in names.items():
+        value = public.get(theirs, 0)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _Malformed(f"public_metrics.{theirs} is not a number")
+        metrics[ours] = value
+    return metrics
+
+
+def _media(
+    attachments: object, media: Mapping[str, Mapping[str, Any]]
+) -> tuple[dict[str, str], ...]:
+    keys = attachments.get("media_keys", []) if isinstance(attachments, Mapping) else []
+    found = []
+    for key in keys if isinstance(keys, list) else []:
+        item = media.get(key) if isinstance(key, str) else None
+        if item is None:
+            continue  # X may withhold a media object; the post itself is still good.
+        url = _optional_str(item, "url") or _optional_str(item, "preview_image_url")
+        preview = _optional_str(item, "preview_image_url") or url
+        if url:
+            found.append({"type": _optional_str(item, "type"), "url": url, "preview_url": preview})
+    return tuple(found)
+
+
+def _hashtags(entities: list[Mapping]) -> tuple[str, ...]:
+    tags = (e.get("tag") for e in entities)
+    return tuple(dict.fromkeys(t.lower() for t in tags if isinstance(t, str) and t))
+
+
+def _index(values: object, key: str) -> dict[str, Mapping[str, Any]]:
+    if not isinstance(values, list):
+        return {}
+    return {
+        str(v[key]): v
+        for v in values
+        if isinstance(v, Mapping) and isinstance(v.get(key), str | int)
+    }
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _required_str(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str):
+        raise _Malformed(f"{key} is missing or not a string")
+    return value
+
+
+def _required_id(item: Mapping[str, Any], key: str) -> str:
+    value = _required_str(item, key)
+    if not _ID_RE.fullmatch(value):
+        raise _Malformed(f"{key} is not a numeric id")
+    return value
+
+
+def _optional_id(item: Mapping[str, Any], key: str) -> str | None:
+    return _required_id(item, key) if key in item else None
+
+
+def _optional_str(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _id_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and _ID_RE.fullmatch(value) else None
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Malformed(f"created_at {value!r} is not a timestamp") from None
+    if parsed.tzinfo is None:
+        raise _Malformed("created_at has no time zone")
+    return parsed.astimezone(UTC)
+
+
+# --- live source -------------------------------------------------------------------------
+
+
+class _RebasingSession(requests.Session):
+    """Sends tweepy's hard-coded host to `base_url`, and gives every request a timeout."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(url, str) and url.startswith(TWEEPY_HOST + "/"):
+            url = self.base_url + url.removeprefix(TWEEPY_HOST)
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+class XSource:
+    network = NETWORK
+
+    def __init__(
+        self, bearer_token: str, base_url: str = DEFAULT_BASE_URL, timeout: float = 30
+    ) -> None:
+        self.bearer_token = bearer_token
+        self.base_url = base_url
+        self.timeout = timeout
+
+    def fetch_pages(self, query: PullQuery) -> Iterator[Page]:
+        params = search_params(query, now=datetime.now(UTC))
+        if params is None:
+            return
+        client = tweepy.Client(
+            bearer_token=self.bearer_token, wait_on_rate_limit=False, return_type=dict
+        )
+        client.session = _RebasingSession(self.base_url, self.timeout)
+        try:
+            # The bound method itself: Paginator picks `next_token` by its __name__.
+            pages = iter(tweepy.Paginator(client.search_recent_tweets, **params))
+            while (payload := _next_payload(pages)) is not None:
+                yield normalise_x_page(payload)
+        finally:
+            client.session.close()
+
+
+def search_params(query: PullQuery, *, now: datetime) -> dict[str, Any] | None:
+    """Paginator keyword arguments for a pull, or None when the window holds nothing."""
+    oldest_allowed = now - SEARCH_WINDOW
+    since_id, start_time = query.since_id, query.start_time
+    for moment in (start_time, query.end_time):
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError("PullQuery times must be timezone-aware")
+    if since_id is not None and snowflake_time(since_id) < oldest_allowed:
+        # X refuses an old since_id; everything after it that X still has is the window.
+        since_id, start_time = None, max(start_time or oldest_allowed, oldest_allowed)
+    if since_id is None and start_time is not None:
+        start_time = max(start_time, oldest_allowed)
+    end_time = (
+        query.end_time if query.end_time and query.end_time < now - END_TIME_MIN_AGE else None
+    )
+    if since_id is None and start_time and end_time and start_time >= end_time:
+        return None
+    if query.until_id is not None and snowflake_time(query.until_id) <= oldest_allowed:
+        return None  # everything older than until_id is beyond what X still serves
+    return {
+        "query": build_x_query(query.hashtags),
+        "max_results": 100,
+        # since_id takes precedence over start_time at X; send only the one that counts.
+        "since_id": since_id,
+        "start_time": None if since_id else start_time,
+        "end_time": end_time,
+        "until_id": query.until_id,
+        "tweet_fields": TWEET_FIELDS,
+        "expansions": EXPANSIONS,
+        "user_fields": USER_FIELDS,
+        "media_fields": MEDIA_FIELDS,
+    }
+
+
+def _next_payload(pages: Iterator[Any]) -> dict[str, Any] | None:
+    try:
+        return next(pages)
+    except StopIteration:
+        return None
+    except tweepy.TooManyRequests as exc:
+        raise RateLimited(_reset_at(exc)) from exc
+    except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+        raise SourceAuthError(str(exc)) from exc
+    except tweepy.TwitterServerError as exc:
+        raise SourceUnavailable(str(exc)) from exc
+    except (
+        requests.Timeout,
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        requests.JSONDecodeError,
+    ) as exc:
+        raise SourceUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    except tweepy.HTTPException as exc:
+        raise SourceError(str(exc)) from exc
+
+
+def _reset_at(exc: tweepy.TooManyRequests) -> datetime:
+    if exc.reset_time is not None:
+        return datetime.fromtimestamp(exc.reset_time, tz=UTC)
+    return datetime.now(UTC) + RATE_LIMIT_FALLBACK

@@ -1,0 +1,101 @@
+"""Pull tasks: they take ids, hold the query's lock, call the pull service and retry.
+
+No worker ever sleeps: a 429 reschedules the task for when the limit resets,
+transient failures back off exponentially, and credentials X refuses stop
+every pull of that network until the configuration changes.
+"""
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from archive.models import SyncCursor
+from archive.services import pulls
+from archive.services.ingest import PullResult
+from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
+from chats.models import Chat
+from community.models import Community
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 6
+PULL_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": MAX_RETRIES,
+    "soft_time_limit": settings.ARCHIVE_PULL_TIME_LIMIT - 30,
+    "time_limit": settings.ARCHIVE_PULL_TIME_LIMIT,
+}
+
+
+def _run(task: Task, cursor: SyncCursor, pull: Callable[[SyncCursor], PullResult]) -> str:
+    now = timezone.now()
+    with pulls.cursor_locked(cursor=cursor) as locked:
+        if locked is None:
+            return "busy: another worker is pulling this query"
+        try:
+            result = pull(locked)
+        except SourceError as error:
+            pulls.pull_failure_record(cursor=locked, error=error, now=now)
+            return _after_failure(task, locked, error, now)
+    return f"{result.pages} pages, {result.posts_read} read, {result.new} new"
+
+
+def _after_failure(task: Task, cursor: SyncCursor, error: SourceError, now: datetime) -> str:
+    """Retry what time may cure; else give up, and the dispatcher tries again later."""
+    if isinstance(error, RateLimited):
+        wait = max((error.reset_at - now).total_seconds(), 1) + random.uniform(1, 5)  # noqa: S311
+        raise task.retry(countdown=wait, max_retries=None) from error
+    if isinstance(error, SourceUnavailable):
+        if task.request.retries >= MAX_RETRIES:
+            logger.error("giving up on %s after %d retries: %s", cursor, MAX_RETRIES, error)
+            return f"failed: {error}"
+        backoff = 2**task.request.retries * 5 + random.uniform(0, 5)  # noqa: S311
+        raise task.retry(countdown=backoff) from error
+    if isinstance(error, SourceAuthError):
+        logger.error("%s credentials refused; pulls stop until they change", cursor.network)
+        return f"unhealthy: {error}"
+    # Any other refusal (a 400, a 404) comes back the same at once: retrying only spends
+    # the rate limit. Recorded on the cursor, it waits for the next due pull.
+    logger.error("pull of %s failed: %s", cursor, error)
+    return f"failed: {error}"
+
+
+@shared_task(**PULL_TASK_OPTIONS)
+def pull_chat(self: Task, chat_id: int) -> str:
+    chat = Chat.objects.select_related("community").filter(pk=chat_id).first()
+    if chat is None:
+        return "gone"
+    source = pulls.x_source()
+    cursor = pulls.chat_cursor(chat=chat, network=source.network)
+    return _run(self, cursor, lambda c: pulls.chat_pull(chat=chat, cursor=c, source=source))
+
+
+@shared_task(**PULL_TASK_OPTIONS)
+def pull_stream(self: Task, community_id: int) -> str:
+    community = Community.objects.filter(pk=community_id).first()
+    if community is None:
+        return "gone"
+    source = pulls.x_source()
+    cursor = pulls.stream_cursor(community=community, network=source.network)
+    return _run(
+        self, cursor, lambda c: pulls.stream_pull(community=community, cursor=c, source=source)
+    )
+
+
+@shared_task
+def dispatch_pulls() -> int:
+    """Beat, every 30 s: enqueue every pull that is due, once the claims are committed."""
+    with transaction.atomic():
+        targets = pulls.pulls_due()
+        for target in targets:
+            task = pull_stream if target.kind == "stream" else pull_chat
+            transaction.on_commit(lambda t=task, pk=target.pk: t.delay(pk))
+    return len(targets)

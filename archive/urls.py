@@ -1,0 +1,48 @@
+from django.urls import include, path
+
+from archive.feeds import CommunityTranscriptFeed, SiteTranscriptFeed
+from archive.views import exports, health, live, moderation, search, stream, transcript
+
+app_name = "archive"
+
+chat_urls = [
+    path("posts/", live.chat_posts_fragment, name="chat_posts"),
+    path("transcript/", transcript.chat_transcript, name="transcript"),
+    path("transcript/print/", exports.transcript_print, name="transcript_print"),
+    path("transcript.<str:fmt>", exports.transcript_export, name="transcript_export"),
+]
+
+moderation_urls = [
+    path("", moderation.moderation_log, name="moderation_log"),
+    path("stream/", moderation.moderate_stream, name="moderate_stream"),
+    path("placements/<int:pk>/hide/", moderation.placement_hide, name="placement_hide"),
+    path("placements/<int:pk>/unhide/", moderation.placement_unhide, name="placement_unhide"),
+    path("accounts/<int:pk>/exclude/", moderation.account_exclude, name="account_exclude"),
+    path("accounts/<int:pk>/include/", moderation.account_include, name="account_include"),
+]
+
+manage_urls = [
+    path("archive/", health.archive_health, name="archive_health"),
+    path("chats/<int:pk>/moderate/", moderation.moderate_chat, name="moderate_chat"),
+    path("moderation/", include(moderation_urls)),
+]
+
+community_urls = [
+    path("stream/", stream.stream, name="stream"),
+    path("transcripts.atom", CommunityTranscriptFeed(), name="community_feed"),
+    path("chats/<int:pk>/", include(chat_urls)),
+    path("manage/", include(manage_urls)),
+]
+
+my_post_urls = [
+    path("", moderation.my_posts, name="my_posts"),
+    path("<int:pk>/remove/", moderation.post_remove, name="post_remove"),
+    path("<int:pk>/restore/", moderation.post_restore, name="post_restore"),
+]
+
+urlpatterns = [
+    path("search/", search.search, name="search"),
+    path("transcripts.atom", SiteTranscriptFeed(), name="site_feed"),
+    path("me/posts/", include(my_post_urls)),
+    path("communities/<str:slug>/", include(community_urls)),
+]

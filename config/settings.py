@@ -1,0 +1,334 @@
+"""Hashtag Commons settings: one module, configured from environment variables.
+
+Local defaults are safe and need no server (SQLite, an in-process cache, a
+filesystem Celery broker). Production sets DEBUG=false, SECRET_KEY,
+ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; see .env.example.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=True)
+
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-used-when-debug-is-off"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_ID = 1
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.twitter_oauth2",
+    "members",
+    "community",
+    "chats",
+    "archive",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Data -----------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The demo's web server and worker share one SQLite file: wait, don't fail.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hc"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth -------------------------------------------------------------------
+AUTH_USER_MODEL = "members.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+# allauth's rate limits are on by default; they live in the shared cache above.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
+# X returns no email address: X sign-ins are verified by X itself.
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+X_CLIENT_ID = env.str("X_CLIENT_ID", default="")
+X_CLIENT_SECRET = env.str("X_CLIENT_SECRET", default="")
+X_LOGIN_ENABLED = bool(X_CLIENT_ID and X_CLIENT_SECRET)
+SOCIALACCOUNT_PROVIDERS = {
+    "twitter_oauth2": {
+        "APPS": (
+            [{"client_id": X_CLIENT_ID, "secret": X_CLIENT_SECRET, "key": ""}]
+            if X_LOGIN_ENABLED
+            else []
+        ),
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+
+# Ingestion (used by the archive).
+X_BEARER_TOKEN = env.str("X_BEARER_TOKEN", default="")
+X_API_BASE_URL = env.str("X_API_BASE_URL", default="https://api.x.com")
+
+# --- Chats ------------------------------------------------------------------
+# Series occurrences are generated this many weeks ahead.
+CHAT_GENERATION_WEEKS = env.int("CHAT_GENERATION_WEEKS", default=8)
+# The longest pre-/post-window a chat may have; bounds the overlap look-up.
+CHAT_MAX_WINDOW = timedelta(hours=env.int("CHAT_MAX_WINDOW_HOURS", default=2))
+
+# --- Archive ----------------------------------------------------------------
+# Posts read per community per UTC day unless the community sets its own cap.
+ARCHIVE_DAILY_READ_CAP = env.int("ARCHIVE_DAILY_READ_CAP", default=20000)
+# Estimated price of one post read, in US dollars, for the organisers' cost view.
+ARCHIVE_PRICE_PER_READ = env.float("ARCHIVE_PRICE_PER_READ", default=0.005)
+# How far back a community's first between-chat sweep looks.
+ARCHIVE_STREAM_BACKFILL = timedelta(hours=env.int("ARCHIVE_STREAM_BACKFILL_HOURS", default=24))
+
+# X finalises edits 30 minutes after posting: sweep each chat once after that.
+ARCHIVE_FINAL_SWEEP_DELAY = timedelta(minutes=env.int("ARCHIVE_FINAL_SWEEP_MINUTES", default=35))
+# A pull lock outlives the task's hard time limit, so a killed worker frees it.
+ARCHIVE_PULL_TIME_LIMIT = env.int("ARCHIVE_PULL_TIME_LIMIT", default=300)
+ARCHIVE_PULL_LOCK_SECONDS = env.int("ARCHIVE_PULL_LOCK_SECONDS", default=330)
+# How often a live chat's page asks for new posts, and how long a finished chat's
+# transcript stays in the cache (a late post or a moderation action replaces it sooner).
+LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)
+TRANSCRIPT_CACHE_SECONDS = env.int("TRANSCRIPT_CACHE_SECONDS", default=86400)
+
+# --- Email ------------------------------------------------------------------
+_EMAIL_OPTION_NAMES = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_FILE_PATH": "file_path",
+    "EMAIL_TIMEOUT": "timeout",
+}
+
+
+def _mailer(url: str) -> dict[str, object]:
+    """Translate an EMAIL_URL (smtp+tls://, consolemail://, filemail://…) into MAILERS."""
+    config = environ.Env.email_url_config(url)
+    backend = config.pop("EMAIL_BACKEND")
+    options = {
+        _EMAIL_OPTION_NAMES[key]: value
+        for key, value in config.items()
+        if key in _EMAIL_OPTION_NAMES and value not in ("", None)
+    }
+    if not backend.endswith("smtp.EmailBackend"):
+        options = {k: v for k, v in options.items() if k == "file_path"}
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {"default": _mailer(env.str("EMAIL_URL", default="consolemail://"))}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hashtag Commons <hello@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Celery -----------------------------------------------------------------
+# Without REDIS_URL the worker uses kombu's filesystem transport so that
+# `make run` needs no server at all.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = VAR_DIR / "celery-queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(VAR_DIR / "celery-processed"),
+        "store_processed": False,
+    }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Unacknowledged tasks return to the queue after this long: longer than any pull.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+    }
+# At-least-once delivery: a task is acknowledged only when done, a worker that
+# dies hands its task back, and each worker process holds one task at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 540
+CELERY_TASK_TIME_LIMIT = 600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-pulls": {"task": "archive.tasks.dispatch_pulls", "schedule": 30.0},
+    "generate-occurrences": {
+        "task": "chats.tasks.generate_all_occurrences",
+        "schedule": 3600.0,
+    },
+    "send-due-reminders": {"task": "chats.tasks.send_due_reminders", "schedule": 60.0},
+}
+# The demo's recorded chat, replayed as if live (`make run` turns it on).
+ARCHIVE_DEMO_REPLAY = env.bool("ARCHIVE_DEMO_REPLAY", default=False)
+if ARCHIVE_DEMO_REPLAY:
+    CELERY_BEAT_SCHEDULE["replay-demo-chat"] = {
+        "task": "demo.tasks.replay_demo_chat",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    }
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Internationalisation ----------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Security -----------------------------------------------------------------
+# No inline script anywhere: page scripts are static files from our own origin.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "https:", "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    # Browsers apply form-action to redirects after a POST: "Log in with X" posts
+    # to us and is redirected to X's authorize page.
+    "form-action": [
+        CSP.SELF,
+        "https://x.com",
+        "https://twitter.com",
+        *env.list("CSP_FORM_ACTION_EXTRA", default=[]),
+    ],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers and container health checks probe over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # __Host- cookies are bound to this exact host over HTTPS.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# --- Logging ------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,15 @@
+"""The demo's live chat: beat replays its recording every 15 s so the chat fills up.
+
+Scheduled only when settings.ARCHIVE_DEMO_REPLAY is on (`make run`); without a demo
+chat, as in production, the task finds nothing to do.
+"""
+
+from celery import shared_task
+
+from demo.chat import demo_replay
+
+
+@shared_task(ignore_result=True)
+def replay_demo_chat() -> int:
+    """Store the recorded posts of every live demo chat whose time has come."""
+    return demo_replay()

@@ -1,0 +1,202 @@
+"""pull_posts: one pull, synchronously, through the real tweepy client and the fake X API."""
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from archive.models import Post, PostPlacement, SourceHealth, SyncCursor
+from archive.services.pulls import chat_cursor
+from chats.models import Chat
+from community.models import Community
+from tests.archive.commands.conftest import make_chat, tweets_at
+from tests.fakes.x_api import FakeXApi
+
+pytestmark = pytest.mark.django_db
+
+
+def _pull(**target: object) -> str:
+    out = io.StringIO()
+    call_command("pull_posts", stdout=out, **target)
+    return out.getvalue()
+
+
+def test_it_pulls_a_chat_and_prints_what_it_read_and_stored(
+    x_api: FakeXApi, live_chat: Chat, now: datetime
+) -> None:
+    tweets = tweets_at([now - timedelta(minutes=m) for m in (15, 10, 5)])
+    x_api.add_tweets(*tweets)
+
+    first = _pull(chat=live_chat.pk)
+    x_api.add_tweets(*tweets_at([now - timedelta(minutes=1)], start=3))
+    second = _pull(chat=live_chat.pk)
+
+    assert f"Chat {live_chat.pk} “Taxonomies” (#KMers): 1 pages, 3 read, 3 new" in first
+    assert "1 pages, 1 read, 1 new, 0 refreshed, 0 skipped" in second
+    assert Post.objects.count() == 4
+    assert PostPlacement.objects.filter(chat=live_chat).count() == 4
+    requests = x_api.search_requests
+    assert "start_time" in requests[0]
+    assert requests[1]["since_id"] == max(tweets, key=lambda t: int(t["id"]))["id"]
+
+
+def test_it_counts_and_with_verbosity_names_the_malformed_posts_it_skipped(
+    x_api: FakeXApi, live_chat: Chat, now: datetime
+) -> None:
+    tweets = tweets_at([now - timedelta(minutes=m) for m in (15, 10)])
+    x_api.add_tweets(*tweets)
+    x_api.corrupt(tweets[0]["id"], created_at="yesterday")
+
+    output = _pull(chat=live_chat.pk, verbosity=2)
+
+    assert "2 read, 1 new, 0 refreshed, 1 skipped" in output
+    assert f"skipped {tweets[0]['id']}: created_at 'yesterday' is not a timestamp" in output
+    assert SyncCursor.objects.get().malformed_count == 1
+
+
+def test_it_pulls_every_chat_whose_window_is_open_and_no_other(
+    x_api: FakeXApi, community: Community, other_community: Community, now: datetime
+) -> None:
+    live = make_chat(community, start=now - timedelta(minutes=5))
+    also_live = make_chat(other_community, start=now - timedelta(minutes=50), title="Catalogues")
+    make_chat(community, start=now + timedelta(hours=3), title="Later")
+    make_chat(community, start=now - timedelta(days=1), title="Yesterday")
+    x_api.add_tweets(*tweets_at([now - timedelta(minutes=2)]))
+    x_api.add_tweets(*tweets_at([now - timedelta(minutes=40)], tags=["LibChat"], start=1))
+
+    output = _pull(live=True)
+
+    assert output.count("\n") == 2
+    assert f"Chat {live.pk} “Taxonomies” (#KMers): 1 pages, 1 read, 1 new" in output
+    assert f"Chat {also_live.pk} “Catalogues” (#LibChat): 1 pages, 1 read, 1 new" in output
+    assert {r["query"] for r in x_api.search_requests} == {
+        "#kmers -is:retweet",
+        "#libchat -is:retweet",
+    }
+
+
+def test_it_pulls_a_query_two_chats_share_once_from_the_cursor_the_first_pull_moved(
+    x_api: FakeXApi, community: Community, other_community: Community, now: datetime
+) -> None:
+    # Two communities' chats on the same two hashtags: one query, one cursor, read by the
+    # command for both targets before either pull ran.
+    make_chat(community, start=now - timedelta(minutes=5), extra_hashtags=["LibChat"])
+    make_chat(
+        other_community, start=now - timedelta(minutes=10), title="Catalogues",
+        extra_hashtags=["KMers"],
+    )  # fmt: skip
+    tweets = tweets_at([now - timedelta(minutes=m) for m in (4, 3, 2)], tags=["KMers"])
+    tweets += tweets_at([now - timedelta(minutes=1)], tags=["LibChat"], start=3)
+    x_api.add_tweets(*tweets)
+
+    output = _pull(live=True)
+
+    first, second = x_api.search_requests
+    assert first["query"] == second["query"] == "(#kmers OR #libchat) -is:retweet"
+    # The second pull continues from where the first left the cursor: nothing is read twice.
+    assert second["since_id"] == max(tweets, key=lambda t: int(t["id"]))["id"]
+    assert "1 pages, 4 read, 4 new" in output
+    assert "1 pages, 0 read, 0 new" in output
+    assert SyncCursor.objects.get().newest_id == second["since_id"]
+    assert Post.objects.count() == 4
+
+
+def test_it_says_so_when_no_chat_is_open(x_api: FakeXApi) -> None:
+    assert _pull(live=True) == "No chat window is open now: nothing to pull.\n"
+    assert x_api.search_requests == []
+
+
+def test_it_sweeps_a_communitys_between_chat_stream(
+    x_api: FakeXApi, community: Community, now: datetime
+) -> None:
+    x_api.add_tweets(*tweets_at([now - timedelta(hours=3), now - timedelta(hours=2)]))
+
+    output = _pull(community=community.slug)
+
+    assert output == (
+        f"Stream of {community.slug} (#KMers): 1 pages, 2 read, 2 new, 0 refreshed, 0 skipped\n"
+    )
+    assert PostPlacement.objects.filter(community=community, chat=None).count() == 2
+
+
+def test_it_fails_with_the_reset_time_when_x_rate_limits_the_pull(
+    x_api: FakeXApi, live_chat: Chat
+) -> None:
+    x_api.fail_next(status=429, reset_in=600)
+
+    with pytest.raises(
+        CommandError, match=r"X rate limited until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    ):
+        _pull(chat=live_chat.pk)
+
+    health = SourceHealth.objects.get(network="x")
+    assert health.rate_limited_until is not None
+    assert chat_cursor(chat=live_chat).next_allowed_at == health.rate_limited_until
+    with pytest.raises(CommandError, match=r"Not pulling\. Rate limited until"):
+        _pull(chat=live_chat.pk)
+    assert len(x_api.search_requests) == 1
+
+
+def test_it_fails_when_x_refuses_the_credentials_and_stops_until_they_change(
+    x_api: FakeXApi, live_chat: Chat, settings: object
+) -> None:
+    settings.X_BEARER_TOKEN = "revoked-token"
+
+    with pytest.raises(CommandError, match="X refused the credentials"):
+        _pull(chat=live_chat.pk)
+    with pytest.raises(CommandError, match=r"Not pulling\. The x credentials were refused"):
+        _pull(chat=live_chat.pk)
+    settings.X_BEARER_TOKEN = x_api.bearer_token
+    output = _pull(chat=live_chat.pk)
+
+    assert "0 new" in output
+    assert SourceHealth.objects.get(network="x").healthy
+    assert len(x_api.search_requests) == 2
+
+
+def test_it_records_a_server_error_on_the_cursor_and_exits_non_zero(
+    x_api: FakeXApi, live_chat: Chat
+) -> None:
+    x_api.fail_next(status=503)
+
+    with pytest.raises(CommandError, match="Service Unavailable"):
+        _pull(chat=live_chat.pk)
+
+    cursor = chat_cursor(chat=live_chat)
+    assert cursor.consecutive_errors == 1
+    assert "Service Unavailable" in cursor.last_error
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [(timedelta(hours=2), "window opens at"), (timedelta(days=-9), "beyond X's recent search")],
+)
+def test_it_refuses_a_chat_whose_window_it_cannot_pull(
+    x_api: FakeXApi, community: Community, now: datetime, start: timedelta, message: str
+) -> None:
+    chat = make_chat(community, start=now + start)
+
+    with pytest.raises(CommandError, match=message):
+        _pull(chat=chat.pk)
+
+    assert x_api.search_requests == []
+
+
+def test_it_refuses_an_unknown_chat_or_community(x_api: FakeXApi) -> None:
+    with pytest.raises(CommandError, match="no chat with id 987654"):
+        _pull(chat=987654)
+    with pytest.raises(CommandError, match="no community with slug “nobody”"):
+        _pull(community="nobody")
+
+
+def test_it_needs_credentials(settings: object, live_chat: Chat) -> None:
+    settings.X_BEARER_TOKEN = ""
+
+    with pytest.raises(CommandError, match="X_BEARER_TOKEN is not set"):
+        _pull(chat=live_chat.pk)
+
+
+def test_it_needs_exactly_one_target() -> None:
+    with pytest.raises(CommandError, match="one of the arguments --chat --community --live"):
+        call_command("pull_posts")

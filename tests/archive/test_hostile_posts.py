@@ -1,0 +1,144 @@
+"""Hostile or broken post data is stored, and every page shows it escaped, never executed."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+
+from archive.models import Account, Post
+from archive.sources.x import normalise_x_page
+from chats.models import Chat
+from community.models import Community
+from tests.archive.support import archive_tweets
+from tests.fakes.x_data import make_tweet, make_user, search_response
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+RLO, ZWJ, ZWSP = "\u202e", "\u200d", "\u200b"
+
+
+@pytest.fixture
+def chat(community: Community) -> Chat:
+    return Chat.objects.create(
+        community=community, title="Hostile input", hashtag="KMers",
+        start_at=START, end_at=START + timedelta(hours=1),
+    )  # fmt: skip
+
+
+def _live_page(client: Client, chat: Chat) -> str:
+    with time_machine.travel(START + timedelta(minutes=30), tick=False):
+        return client.get(chat.get_absolute_url()).content.decode()
+
+
+def test_it_escapes_script_in_post_text_and_display_names(anonymous: Client, chat: Chat) -> None:
+    user = make_user("mallory", name='<script>alert("name")</script>')
+    tweet = make_tweet(
+        author=user, created_at=START + timedelta(minutes=1),
+        text='A1 <script>alert("text")</script> <img src=x onerror=alert(1)> #KMers',
+    )  # fmt: skip
+    archive_tweets([tweet], users=[user])
+
+    page = _live_page(anonymous, chat)
+
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&quot;text&quot;)&lt;/script&gt;" in page
+
+
+def test_it_never_links_a_javascript_url_entity(anonymous: Client, chat: Chat) -> None:
+    user = make_user("mallory")
+    tweet = make_tweet(
+        author=user, created_at=START + timedelta(minutes=1),
+        text="A1 see https://t.co/abc123 #KMers",
+        links={"https://t.co/abc123": "javascript:alert(document.cookie)"},
+    )  # fmt: skip
+    archive_tweets([tweet], users=[user])
+
+    page = _live_page(anonymous, chat)
+
+    assert 'href="javascript:' not in page.lower()
+    assert Post.objects.get().links == []
+
+
+def test_it_stores_broken_surrogates_and_nul_characters_as_replacement_characters(
+    anonymous: Client, chat: Chat
+) -> None:
+    user = make_user("broken", name="Half an emoji \ud83d")
+    tweet = make_tweet(
+        author=user, created_at=START + timedelta(minutes=1),
+        text="A1 lone \ud83d high, lone \ude00 low, nul \x00 here #KMers",
+    )  # fmt: skip
+    healthy = make_tweet(
+        author=make_user("fine"), created_at=START + timedelta(minutes=2), text="A1 fine #KMers"
+    )
+
+    archive_tweets([tweet, healthy], users=[user, make_user("fine")])
+
+    post = Post.objects.get(author__handle="broken")
+    assert post.text == "A1 lone \ufffd high, lone \ufffd low, nul \ufffd here #KMers"
+    assert Account.objects.get(handle="broken").display_name == "Half an emoji \ufffd"
+    assert Post.objects.count() == 2
+    assert "lone \ufffd high" in _live_page(anonymous, chat)
+
+
+def test_it_keeps_right_to_left_and_zero_width_characters_inside_the_post(
+    anonymous: Client, chat: Chat
+) -> None:
+    user = make_user("rtl", name=f"{RLO}evil{ZWJ}name")
+    text = f"A1 שלום {RLO}txet desrever{ZWSP} مرحبا #KMers"
+    archive_tweets(
+        [make_tweet(author=user, created_at=START + timedelta(minutes=1), text=text)], users=[user]
+    )
+
+    page = _live_page(anonymous, chat)
+
+    # The post's text keeps its characters; bidi isolation keeps an override from
+    # reordering the page around it.
+    assert f"{RLO}txet desrever{ZWSP}" in page
+    assert 'dir="auto"' in page
+
+
+def test_it_stores_and_shows_a_4000_character_post(anonymous: Client, chat: Chat) -> None:
+    user = make_user("longwinded")
+    text = "A1 " + ("long " * 800)[:3980] + " #KMers"
+    archive_tweets(
+        [make_tweet(author=user, created_at=START + timedelta(minutes=1), text=text)], users=[user]
+    )
+
+    assert len(Post.objects.get().text) == len(text)
+    assert text[:200] in _live_page(anonymous, chat)
+
+
+def test_it_ignores_url_entities_whose_offsets_do_not_match_the_text(
+    anonymous: Client, chat: Chat
+) -> None:
+    user = make_user("offsets")
+    tweet = make_tweet(
+        author=user, created_at=START + timedelta(minutes=1),
+        text="A1 read https://t.co/abc123 now #KMers",
+        links={"https://t.co/abc123": "https://example.org/guide"},
+    )  # fmt: skip
+    for entity in tweet["entities"]["urls"]:
+        entity["start"], entity["end"] = 500, 9000
+    tweet["entities"]["hashtags"][0]["start"] = -5
+
+    archive_tweets([tweet], users=[user])
+
+    page = _live_page(anonymous, chat)
+    assert "A1 read" in page
+    assert "https://t.co/abc123" in page or "example.org/guide" in page
+
+
+def test_it_skips_a_malformed_post_and_keeps_the_rest_of_the_page(chat: Chat) -> None:
+    user = make_user("someone")
+    good = make_tweet(author=user, created_at=START + timedelta(minutes=1), text="A1 good #KMers")
+    bad = make_tweet(author=user, created_at=START + timedelta(minutes=2), text="A1 bad #KMers")
+    bad["text"] = {"not": "a string"}
+
+    page = normalise_x_page(search_response([good, bad], users=[user]))
+
+    assert [p.external_id for p in page.posts] == [good["id"]]
+    assert [s.external_id for s in page.skipped] == [bad["id"]]
