@@ -3,11 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from archive.selectors.exports import recent_transcripts
-from chats.selectors import schedule as chat_selectors
 from common.timezones import visitor_zone
 from community import selectors, services
 from community.forms import CommunityForm, RoleForm
@@ -30,10 +27,6 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "organisers": selectors.community_organisers(community=community),
         "member_count": community.memberships.count(),
         "membership": selectors.membership_for(community=community, user=request.user),
-        "community_schedule": chat_selectors.community_schedule(
-            community=community, now=timezone.now()
-        ),
-        "recent_transcripts": recent_transcripts(now=timezone.now(), community=community, limit=5),
         "visitor_zone": visitor_zone(request),
     }
     return render(request, "community/detail.html", context)

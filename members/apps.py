@@ -6,4 +6,4 @@ class MembersConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self) -> None:
-        from members import signals  # noqa: F401  (connects allauth's signals)
+        from members import receivers  # noqa: F401  (connects allauth's signals)

@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import User
+from members.signals import x_account_linked
 
 PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
 
@@ -53,7 +54,4 @@ def member_unlink_x_account(*, user: User, x_user_id: str) -> None:
 
 
 def _link_archive_accounts(*, user: User | None, x_user_id: str) -> None:
-    # Archived posts by this X account now link to (or away from) the member.
-    from archive.models import Account
-
-    Account.objects.filter(network="x", external_id=x_user_id).update(member=user)
+    x_account_linked.send(sender=User, user=user, x_user_id=x_user_id)

@@ -4,7 +4,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from community.selectors import community_list_for_member
 from members.forms import ProfileForm
 from members.models import User
 from members.services import member_update_profile
@@ -12,11 +11,7 @@ from members.services import member_update_profile
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
-    return render(
-        request,
-        "members/profile.html",
-        {"member": member, "memberships": community_list_for_member(member=member)},
-    )
+    return render(request, "members/profile.html", {"member": member})
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header, http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from archive import exports
-from archive.selectors.live import chat_in_community
+from archive.permissions import get_chat_for_reader
 from archive.selectors.transcript import transcript_for_chat
 from archive.transcript import Transcript, thread_rows
 from chats.models import Chat
@@ -28,13 +28,6 @@ FORMATS: dict[str, tuple[str, Callable[[Transcript, str], str]]] = {
     "csv": ("text/csv; charset=utf-8", lambda t, url: exports.transcript_csv(t)),
     "json": ("application/json", lambda t, url: exports.transcript_json(t, url=url)),
 }
-
-
-def _chat_or_404(slug: str, pk: int) -> Chat:
-    chat = chat_in_community(slug=slug, pk=pk)
-    if chat is None:
-        raise Http404("No such chat.")
-    return chat
 
 
 def _transcript_of(chat: Chat) -> Transcript:
@@ -101,7 +94,7 @@ def transcript_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Htt
     """A download; a finished chat's is answered from the cache and by conditional GET."""
     if fmt not in FORMATS:
         raise Http404("No such export format.")
-    chat = _chat_or_404(slug, pk)
+    chat = get_chat_for_reader(request, slug, pk)
     version = _version(request, chat, fmt) if _finished(chat) else None
     if version is not None and (response := _not_modified(request, chat, version)) is not None:
         return _cache_headers(response, chat, version)
@@ -119,7 +112,7 @@ def transcript_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Htt
 @require_safe
 def transcript_print(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The printable transcript; a finished chat's page is cached per visitor time zone."""
-    chat = _chat_or_404(slug, pk)
+    chat = get_chat_for_reader(request, slug, pk)
     zone = visitor_zone(request)
     version = _version(request, chat, f"print|{zone.name}") if _finished(chat) else None
     response = _not_modified(request, chat, version) if version is not None else None

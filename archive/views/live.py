@@ -1,12 +1,12 @@
 """The live chat page's poll: posts since the last one."""
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from archive.paging import bigint_id
+from archive.permissions import get_chat_for_reader
 from archive.selectors.live import (
-    chat_in_community,
     chat_posts,
     chat_posts_withdrawn,
     current_question,
@@ -22,9 +22,7 @@ def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     "current question" box follows without another request, and the posts the page may
     show that were hidden or removed since, so it takes them back.
     """
-    chat = chat_in_community(slug=slug, pk=pk)
-    if chat is None:
-        raise Http404("No such chat.")
+    chat = get_chat_for_reader(request, slug, pk)
     after = bigint_id(request.GET.get("after", "0"))
     if after is None:
         return HttpResponseBadRequest("after must be a placement id.")

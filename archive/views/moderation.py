@@ -11,16 +11,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from archive.forms.moderation import ExcludeForm, HideForm, NextForm, NoteForm
 from archive.models import Post, PostPlacement
-from archive.selectors import moderation as selectors
-from archive.services import moderation
-from common.timezones import visitor_zone
-from community.permissions import (
+from archive.permissions import (
     get_account_for_moderator,
-    get_chat_for_moderator,
-    get_community_for_moderator,
     get_placement_for_moderator,
     get_post_for_author,
 )
+from archive.selectors import moderation as selectors
+from archive.services import moderation
+from chats.permissions import get_chat_for_moderator
+from common.timezones import visitor_zone
+from community.permissions import get_community_for_moderator
 
 
 def _back(request: HttpRequest, form: NextForm, default: str) -> HttpResponse:

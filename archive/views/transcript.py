@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,12 +20,13 @@ from django.utils.http import http_date, quote_etag
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from archive.selectors.live import chat_in_community
+from archive.permissions import get_chat_for_reader
 from archive.selectors.transcript import chat_has_participant, transcript_for_chat
 from archive.transcript import thread_rows
 from chats.models import Chat
 from common.timezones import VisitorZone, visitor_zone
 from community.models import Membership
+from community.permissions import membership_can_moderate
 from community.selectors import membership_for
 
 VIEWS = {"questions": "By question", "time": "In time order", "participant": "By participant"}
@@ -42,9 +43,7 @@ def _bad_request(message: str) -> HttpResponse:
 
 @require_safe
 def chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = chat_in_community(slug=slug, pk=pk)
-    if chat is None:
-        raise Http404("No such chat.")
+    chat = get_chat_for_reader(request, slug, pk)
     view = request.GET.get("view", DEFAULT_VIEW)
     handle = request.GET.get("handle", "").strip().removeprefix("@")
     if view not in VIEWS:
@@ -185,5 +184,5 @@ def _page(request: HttpRequest, chat: Chat, membership: Membership | None) -> di
     }
     return {
         "chat": chat, "community": community, "og": og, "visitor_zone": visitor_zone(request),
-        "can_moderate": membership is not None and membership.can_moderate,
+        "can_moderate": membership_can_moderate(membership),
     }  # fmt: skip

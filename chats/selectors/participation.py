@@ -10,6 +10,7 @@ from django.utils import timezone
 from chats.models import Chat, HostOffer, ReminderSubscription, TopicSuggestion, TopicVote
 from chats.services.reminders import DEFAULT_MINUTES_BEFORE, MINUTES_BEFORE_CHOICES, minutes_label
 from community.models import Community, Membership
+from community.permissions import membership_can_moderate
 from community.selectors import membership_for
 from members.models import User
 
@@ -105,7 +106,7 @@ def _reminders(chat: Chat, user: User) -> tuple[ReminderSubscription | None, ...
 
 
 def _pending_count(chat: Chat, membership: Membership | None) -> int:
-    if membership is None or not membership.can_moderate:
+    if not membership_can_moderate(membership):
         return 0
     return chat.host_offers.filter(status=HostOffer.Status.PENDING).count()
 

@@ -16,7 +16,7 @@ from django.db.models import Prefetch, Q
 
 from chats.models import Chat, ChatHost, ChatQuerySet, Question
 from community.models import Community
-from community.selectors import membership_for
+from community.permissions import community_can_moderate
 from members.models import User
 
 # Parts of the day in the visitor's zone: [start hour, end hour).
@@ -76,10 +76,9 @@ def chat_questions_for(*, chat: Chat, user: User, now: datetime) -> list[Questio
     Hidden questions stay hidden from the public until the chat starts; the
     community's organisers and moderators always see them.
     """
-    if chat.questions_hidden and now < chat.start_at:
-        membership = membership_for(community=chat.community, user=user)
-        if membership is None or not membership.can_moderate:
-            return None
+    withheld = chat.questions_hidden and now < chat.start_at
+    if withheld and not community_can_moderate(community=chat.community, user=user):
+        return None
     return list(chat.questions.all())
 
 

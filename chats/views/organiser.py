@@ -18,15 +18,12 @@ from chats.forms.organiser import (
     series_initial,
 )
 from chats.models import MAX_QUESTIONS, Chat, Question
+from chats.permissions import get_chat_for_moderator, get_series_for_moderator
 from chats.selectors import organiser as selectors
 from chats.services import schedule
 from chats.services.topics import topic_mark_scheduled
 from community.models import Community
-from community.permissions import (
-    get_chat_for_moderator,
-    get_community_for_moderator,
-    get_series_for_moderator,
-)
+from community.permissions import get_community_for_moderator
 
 
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:

@@ -11,11 +11,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chats.forms.participation import HostOfferForm, ReminderForm, TopicSuggestionForm
-from chats.models import Chat, HostOffer, TopicSuggestion
+from chats.models import HostOffer, TopicSuggestion
+from chats.permissions import get_chat_for_member, get_chat_for_reminders
 from chats.selectors import participation as selectors
 from chats.services import hosting, reminders, topics
 from community.models import Community
-from community.permissions import get_community_for_member, get_community_for_moderator
+from community.permissions import (
+    get_community_for_member,
+    get_community_for_moderator,
+    membership_can_moderate,
+)
 from community.selectors import membership_for
 
 # --- Topics -------------------------------------------------------------------
@@ -34,7 +39,7 @@ def _render_topics(
     request: HttpRequest, community: Community, form: TopicSuggestionForm, status: int = 200
 ) -> HttpResponse:
     membership = membership_for(community=community, user=request.user)
-    can_moderate = membership is not None and membership.can_moderate
+    can_moderate = membership_can_moderate(membership)
     suggestions = list(selectors.topic_ranking(community=community, user=request.user))
     if can_moderate:
         for suggestion in suggestions:
@@ -125,14 +130,10 @@ def topic_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- Hosting ------------------------------------------------------------------
 
 
-def _chat(community: Community, pk: int) -> Chat:
-    return get_object_or_404(Chat.objects.select_related("community"), pk=pk, community=community)
-
-
 @login_required
 @require_POST
 def host_volunteer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = _chat(get_community_for_member(request, slug), pk)
+    chat = get_chat_for_member(request, slug, pk)
     form = HostOfferForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["note"][0])
@@ -149,7 +150,7 @@ def host_volunteer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def host_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = _chat(get_community_for_member(request, slug), pk)
+    chat = get_chat_for_member(request, slug, pk)
     if hosting.host_offer_withdraw(chat=chat, member=request.user):
         messages.success(request, "Your offer to host is withdrawn.")
     else:
@@ -210,7 +211,7 @@ def host_offer_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 @login_required
 @require_POST
 def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = _chat(get_object_or_404(Community, slug=slug), pk)
+    chat = get_chat_for_reminders(request, slug, pk)
     form = ReminderForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["minutes_before"][0])
@@ -230,7 +231,7 @@ def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def chat_reminder_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = _chat(get_object_or_404(Community, slug=slug), pk)
+    chat = get_chat_for_reminders(request, slug, pk)
     if reminders.reminder_unsubscribe_chat(member=request.user, chat=chat):
         messages.success(request, "No reminder for this chat, then.")
     else:

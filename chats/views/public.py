@@ -1,25 +1,19 @@
-from datetime import datetime
-
-from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from archive.selectors.live import chat_posts, chat_posts_first, current_question
 from chats import calendar
 from chats.forms.public import ScheduleFilterForm, TimeZoneForm
-from chats.models import Chat
+from chats.permissions import get_chat_for_visitor
 from chats.selectors import schedule as selectors
 from chats.selectors.participation import participation_for_chat
 from common.timezones import TZ_COOKIE, TZ_COOKIE_MAX_AGE, visitor_zone
 from community.models import Community
 
 ICAL_CONTENT_TYPE = "text/calendar; charset=utf-8"
-# An ended chat's page lists only its first posts: the transcript has them all.
-ENDED_PREVIEW_POSTS = 10
 
 
 @require_GET
@@ -39,37 +33,15 @@ def schedule(request: HttpRequest) -> HttpResponse:
     return render(request, "chats/schedule.html", context, status=400 if form.errors else 200)
 
 
-def _chat_or_404(slug: str, pk: int) -> Chat:
-    chat = selectors.chat_for_page(slug=slug, pk=pk)
-    if chat is None:
-        raise Http404("No such chat.")
-    return chat
-
-
-def _chat_page_posts(chat: Chat, status: str, now: datetime) -> dict[str, object]:
-    """The posts a chat page lists: all while live, a preview once the transcript has them."""
-    if chat.window_start > now:
-        return {"placements": []}
-    if status in (Chat.Status.ENDED, Chat.Status.CANCELLED):
-        # One more than shown, to know whether the transcript holds more.
-        placements = chat_posts_first(chat=chat, limit=ENDED_PREVIEW_POSTS + 1)
-        more = len(placements) > ENDED_PREVIEW_POSTS
-        return {"placements": placements[:ENDED_PREVIEW_POSTS], "more_posts": more}
-    placements = chat_posts(chat=chat)
-    return {"placements": placements, "current_question": current_question(placements)}
-
-
 @require_GET
 def chat_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat, now = _chat_or_404(slug, pk), timezone.now()
+    chat, now = get_chat_for_visitor(request, slug, pk), timezone.now()
     status = chat.status_at(now)
     questions = selectors.chat_questions_for(chat=chat, user=request.user, now=now)
     page = {
         "chat": chat, "community": chat.community, "chat_status": status,
         "questions": questions or [], "questions_withheld": questions is None,
         "visitor_zone": visitor_zone(request), "now": now,
-        "live_poll_ms": settings.LIVE_POLL_MS,
-        **_chat_page_posts(chat, status, now),
     }  # fmt: skip
     context = {**participation_for_chat(chat=chat, user=request.user), **page}
     return render(request, "chats/detail.html", context)
@@ -100,7 +72,7 @@ def _ical(body: bytes) -> HttpResponse:
 
 @require_GET
 def chat_ics(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = _chat_or_404(slug, pk)
+    chat = get_chat_for_visitor(request, slug, pk)
     name = calendar.chat_summary(chat)
     response = _ical(calendar.chats_calendar(chats=[chat], name=name, now=timezone.now()))
     filename = f"{chat.hashtag}-{chat.start_at:%Y-%m-%d}.ics"

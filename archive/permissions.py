@@ -1,0 +1,55 @@
+"""Who may see or act on what the archive holds: one helper per object kind and role."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from archive.models import Account, AccountExclusion, Post, PostPlacement
+from archive.selectors.live import chat_in_community
+from chats.models import Chat
+from community.models import Community
+from community.permissions import get_community_for_moderator
+
+
+def get_chat_for_reader(request: HttpRequest, slug: str, pk: int) -> Chat:
+    """A chat and its community (one query), for the public archive pages: transcripts,
+    exports and the live page's poll. Anyone may read them."""
+    chat = chat_in_community(slug=slug, pk=pk)
+    if chat is None:
+        raise Http404("No such chat.")
+    return chat
+
+
+def get_placement_for_moderator(request: HttpRequest, slug: str, pk: int) -> PostPlacement:
+    """A post's placement in the community, if the requesting user organises or moderates it."""
+    community = get_community_for_moderator(request, slug)
+    placements = PostPlacement.objects.select_related("post__author").defer(
+        "post__raw", "post__search_vector"
+    )
+    placement = get_object_or_404(placements, pk=pk, community=community)
+    placement.community = community  # loaded above: no second fetch when the caller reads it
+    return placement
+
+
+def get_account_for_moderator(
+    request: HttpRequest, slug: str, pk: int
+) -> tuple[Community, Account]:
+    """The community and an account that posted in it or is excluded from it, for its
+    organisers and moderators; any other account is not this community's business."""
+    community = get_community_for_moderator(request, slug)
+    posted = PostPlacement.objects.filter(community=community, post__author=OuterRef("pk"))
+    excluded = AccountExclusion.objects.filter(community=community, account=OuterRef("pk"))
+    accounts = Account.objects.filter(Q(Exists(posted)) | Q(Exists(excluded)))
+    return community, get_object_or_404(accounts, pk=pk)
+
+
+def get_post_for_author(request: HttpRequest, pk: int) -> Post:
+    """The requesting member's own archived post, if their X link is verified.
+
+    Anyone else gets a 404, not a 403: whose post it is stays private.
+    """
+    user = request.user
+    if not user.is_authenticated or not user.has_verified_x:
+        raise Http404("No such post of yours.")
+    posts = Post.objects.select_related("author").defer("raw", "search_vector")
+    return get_object_or_404(posts, pk=pk, author__member=user)
