@@ -10,7 +10,7 @@ PORT   ?= 8000
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hashtag_commons)
 TEST_REDIS_URL    ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 
-.PHONY: run test lint format install install-dev worker serve clean
+.PHONY: run test lint format install install-dev worker serve clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,22 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install-dev lint
+# The browser tests drive Debian's Chromium. Installed here where we may (root with
+# apt-get, as in CI); otherwise stop before any test runs, with the command to run.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at $(CHROMIUM). Install it with:"; \
+	    echo "    sudo apt-get install chromium"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: install-dev lint chromium
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
