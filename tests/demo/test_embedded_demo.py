@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Run inside `manage.py shell`: every public archive page of the demo answers 200.
 PAGES_SCRIPT = """
