@@ -1,6 +1,6 @@
 """A chat's transcript built from its already-loaded placements: pure Python, no queries.
 
-The selector (chats/selectors/transcript.py) loads the rows in a fixed number of queries;
+The selector (archive/selectors/transcript.py) loads the rows in a fixed number of queries;
 everything here is one pass or two over them, so a 3,000-post chat costs milliseconds.
 Questions come from the hosts' "Qn" posts (archive.markers), answers from "An" posts, and
 replies follow their parent; what matches no question is the "Conversation".

@@ -48,7 +48,7 @@ def escape_x_text(text: str) -> str:
 
 
 def entities(raw_text: str, urls: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """X's entities of the escaped `raw_text`, offsets in code points (see chats/post_html.py).
+    """X's entities of the escaped `raw_text`, offsets in code points (see archive/post_html.py).
 
     A URL entity without offsets is placed at the first occurrence of its link. Hashtags
     and mentions inside a URL are not entities; kinds with none are left out, as X does.

@@ -1,1 +1,1 @@
-"""Reads for the chats app, one module per concern."""
+"""Reads for the schedule, one module per concern."""

@@ -1,1 +1,1 @@
-"""Writes for the chats app, one module per concern."""
+"""Writes for the schedule, one module per concern."""

@@ -2,8 +2,8 @@
 benchmarks. Plain functions without Django: importable without pytest.
 
 Text is given as the author typed it; the builders escape it the way X does ("&", "<", ">")
-and compute entity offsets in code points on that escaped text (see chats/post_html.py).
-The pieces they share with the demo recording live in chats/sources/x_objects.py.
+and compute entity offsets in code points on that escaped text (see archive/post_html.py).
+The pieces they share with the demo recording live in archive/sources/x_objects.py.
 """
 
 from collections.abc import Mapping, Sequence

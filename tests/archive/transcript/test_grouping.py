@@ -170,7 +170,7 @@ def test_it_takes_the_question_of_a_member_host_without_an_x_handle_from_their_a
 ) -> None:
     # Hosted by a member with no X handle on file: only the X account they signed in
     # with (ingest links it by its user id) ties their posts to them. The live page's rule
-    # says the same (tests/chats/live).
+    # says the same (tests/archive/live).
     User.objects.filter(pk=member_user.pk).update(x_user_id=HOST["id"], x_handle="")
     chat_set_hosts(chat=chat, members=[member_user], handles=[])
     say(HOST, "Q1 Who audits? #KMers", minutes=5)
