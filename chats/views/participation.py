@@ -17,6 +17,7 @@ from chats.services import hosting, reminders, topics
 from community.models import Community
 from community.permissions import get_community_for_member, get_community_for_moderator
 from community.selectors import membership_for
+from members.http import AuthenticatedHttpRequest
 
 # --- Topics -------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ def topic_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def topic_suggest(request: HttpRequest, slug: str) -> HttpResponse:
+def topic_suggest(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_community_for_member(request, slug)
     form = TopicSuggestionForm(request.POST)
     if form.is_valid():
@@ -78,7 +79,7 @@ def _suggestion(community: Community, pk: int) -> TopicSuggestion:
 
 @login_required
 @require_POST
-def topic_vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def topic_vote(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community = get_community_for_member(request, slug)
     suggestion = _suggestion(community, pk)
     try:
@@ -95,7 +96,7 @@ def topic_vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def topic_unvote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def topic_unvote(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community = get_community_for_member(request, slug)
     suggestion = _suggestion(community, pk)
     try:
@@ -131,11 +132,12 @@ def _chat(community: Community, pk: int) -> Chat:
 
 @login_required
 @require_POST
-def host_volunteer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def host_volunteer(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = _chat(get_community_for_member(request, slug), pk)
     form = HostOfferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["note"][0])
+        # ErrorList[i] is a message str; the stub says ValidationError | str.
+        messages.error(request, form.errors["note"][0])  # type: ignore[arg-type]
         return redirect(chat)
     try:
         hosting.host_offer_create(chat=chat, member=request.user, note=form.cleaned_data["note"])
@@ -148,7 +150,7 @@ def host_volunteer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def host_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def host_withdraw(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = _chat(get_community_for_member(request, slug), pk)
     if hosting.host_offer_withdraw(chat=chat, member=request.user):
         messages.success(request, "Your offer to host is withdrawn.")
@@ -209,11 +211,12 @@ def host_offer_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def chat_reminder(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = _chat(get_object_or_404(Community, slug=slug), pk)
     form = ReminderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["minutes_before"][0])
+        # ErrorList[i] is a message str; the stub says ValidationError | str.
+        messages.error(request, form.errors["minutes_before"][0])  # type: ignore[arg-type]
         return redirect(chat)
     minutes = form.cleaned_data["minutes_before"]
     try:
@@ -229,7 +232,7 @@ def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def chat_reminder_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def chat_reminder_cancel(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = _chat(get_object_or_404(Community, slug=slug), pk)
     if reminders.reminder_unsubscribe_chat(member=request.user, chat=chat):
         messages.success(request, "No reminder for this chat, then.")
@@ -240,11 +243,12 @@ def chat_reminder_cancel(request: HttpRequest, slug: str, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def community_reminder(request: HttpRequest, slug: str) -> HttpResponse:
+def community_reminder(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     form = ReminderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["minutes_before"][0])
+        # ErrorList[i] is a message str; the stub says ValidationError | str.
+        messages.error(request, form.errors["minutes_before"][0])  # type: ignore[arg-type]
         return redirect(community)
     minutes = form.cleaned_data["minutes_before"]
     try:
@@ -261,7 +265,7 @@ def community_reminder(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def community_reminder_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+def community_reminder_cancel(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     if reminders.reminder_unsubscribe_community(member=request.user, community=community):
         messages.success(request, f"No more reminders for #{community.hashtag} chats.")
