@@ -7,6 +7,7 @@ links back to that host.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
@@ -15,9 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
-from archive.selectors.exports import recent_transcripts
+from archive.selectors.exports import TranscriptTotals, recent_transcripts
 from chats.models import Chat
 from community.models import Community
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 SITE_NAME = "Hashtag Commons"
 
@@ -31,7 +35,7 @@ class FeedScope:
 class _TranscriptFeed(Feed):
     feed_type = Atom1Feed
 
-    def items(self, scope: FeedScope) -> list[Chat]:
+    def items(self, scope: FeedScope) -> "list[WithAnnotations[Chat, TranscriptTotals]]":
         chats = recent_transcripts(community=scope.community, now=timezone.now())
         for chat in chats:
             # item_link sees only the chat: give it the absolute URL while we have the request.
@@ -48,7 +52,7 @@ class _TranscriptFeed(Feed):
     def item_link(self, chat: Chat) -> str:
         return chat.feed_link
 
-    def item_description(self, chat: Chat) -> str:
+    def item_description(self, chat: "WithAnnotations[Chat, TranscriptTotals]") -> str:
         return (
             f"{chat.post_total} post{'' if chat.post_total == 1 else 's'}, "
             f"{chat.participant_total} participant{'' if chat.participant_total == 1 else 's'}"
@@ -84,10 +88,13 @@ class CommunityTranscriptFeed(_TranscriptFeed):
         return FeedScope(request=request, community=community)
 
     def title(self, scope: FeedScope) -> str:
+        assert scope.community is not None
         return f"#{scope.community.hashtag} transcripts · {SITE_NAME}"
 
     def subtitle(self, scope: FeedScope) -> str:
+        assert scope.community is not None
         return f"Transcripts of {scope.community.name}'s chats, newest first."
 
     def link(self, scope: FeedScope) -> str:
+        assert scope.community is not None
         return scope.request.build_absolute_uri(scope.community.get_absolute_url())

@@ -122,6 +122,12 @@ class PostPlacement(models.Model):
     hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=16, choices=HiddenReason.choices, blank=True)
 
+    # Not columns: set on the placements that some reads return, for their pages.
+    is_host: bool  # archive.selectors.live
+    chat_has_hosts: bool  # ditto
+    question: int | None  # ditto
+    url: str  # archive.views.search
+
     class Meta:
         db_table = "chats_postplacement"
         constraints = [

@@ -97,5 +97,6 @@ def dispatch_pulls() -> int:
         targets = pulls.pulls_due()
         for target in targets:
             task = pull_stream if target.kind == "stream" else pull_chat
-            transaction.on_commit(lambda t=task, pk=target.pk: t.delay(pk))
+            # mypy cannot type a lambda with default arguments (python/mypy#15459).
+            transaction.on_commit(lambda t=task, pk=target.pk: t.delay(pk))  # type: ignore[misc]
     return len(targets)

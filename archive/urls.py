@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from archive.feeds import CommunityTranscriptFeed, SiteTranscriptFeed
 from archive.views import exports, health, live, moderation, search, stream, transcript
@@ -21,13 +21,13 @@ moderation_urls = [
     path("accounts/<int:pk>/include/", moderation.account_include, name="account_include"),
 ]
 
-manage_urls = [
+manage_urls: list[URLPattern | URLResolver] = [
     path("archive/", health.archive_health, name="archive_health"),
     path("chats/<int:pk>/moderate/", moderation.moderate_chat, name="moderate_chat"),
     path("moderation/", include(moderation_urls)),
 ]
 
-community_urls = [
+community_urls: list[URLPattern | URLResolver] = [
     path("stream/", stream.stream, name="stream"),
     path("transcripts.atom", CommunityTranscriptFeed(), name="community_feed"),
     path("chats/<int:pk>/", include(chat_urls)),

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,6 +32,9 @@ class ChatSeries(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not a column: set on the series that chats.selectors.organiser lists.
+    summary: str
 
     class Meta:
         verbose_name_plural = "chat series"
@@ -100,6 +104,10 @@ class Chat(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ChatQuerySet.as_manager()
+
+    # Not columns: set on the chats that some reads return, for their pages.
+    feed_link: str  # archive.feeds
+    cost: Decimal  # archive.selectors.health
 
     class Meta:
         ordering = ["start_at"]
@@ -229,6 +237,9 @@ class TopicSuggestion(models.Model):
         Chat, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not a column: set for the community's moderators by the topics page.
+    schedule_url: str
 
     class Meta:
         ordering = ["-created_at"]

@@ -6,9 +6,10 @@ the UTC instant moves. No date arithmetic is done by hand here.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 from django.core.exceptions import ValidationError
 from icalendar.prop import vRecur
 
@@ -42,7 +43,7 @@ def build_rrule(*, frequency: str, weekdays: list[str], nth: int | None = None) 
     return vRecur(recur).to_ical().decode()
 
 
-def describe_rrule(rule: str) -> dict[str, object]:
+def describe_rrule(rule: str) -> dict[str, Any]:
     """The form choices behind a stored RRULE (inverse of build_rrule)."""
     recur = vRecur.from_ical(rule)
     days = [str(day) for day in recur.get("BYDAY", [])]
@@ -52,7 +53,7 @@ def describe_rrule(rule: str) -> dict[str, object]:
     return {"frequency": weekly, "weekdays": days, "nth": None}
 
 
-def _parse(rule: str, dtstart: datetime) -> rrule:
+def _parse(rule: str, dtstart: datetime) -> rrule | rruleset:
     if not rule or any(part in rule.upper() for part in ("DTSTART", "UNTIL", "COUNT")):
         raise ValidationError({"rrule": "Give an RRULE without DTSTART, UNTIL or COUNT."})
     try:
@@ -86,7 +87,7 @@ def expand(
     return [start.astimezone(UTC) for start in starts]
 
 
-def structured_rule(rule: str) -> dict[str, object] | None:
+def structured_rule(rule: str) -> dict[str, Any] | None:
     """The form choices that build exactly this rule, or None for a custom rule."""
     try:
         choices = describe_rrule(rule)

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from chats.views import organiser, participation, public
 
@@ -10,7 +10,7 @@ question_urls = [
     path("move/", organiser.question_move, name="question_move"),
 ]
 
-manage_chat_urls = [
+manage_chat_urls: list[URLPattern | URLResolver] = [
     path("edit/", organiser.chat_edit, name="chat_edit"),
     path("cancel/", organiser.chat_cancel, name="chat_cancel"),
     path("restore/", organiser.chat_restore, name="chat_restore"),
@@ -30,7 +30,7 @@ host_offer_urls = [
     path("<int:pk>/decline/", participation.host_offer_decline, name="host_offer_decline"),
 ]
 
-manage_urls = [
+manage_urls: list[URLPattern | URLResolver] = [
     path("", organiser.manage, name="manage"),
     path("series/new/", organiser.series_create, name="series_create"),
     path("series/<int:pk>/", include(series_urls)),
@@ -56,7 +56,7 @@ topic_urls = [
     path("<int:pk>/decline/", participation.topic_decline, name="topic_decline"),
 ]
 
-community_urls = [
+community_urls: list[URLPattern | URLResolver] = [
     path("calendar.ics", public.community_ics, name="community_ics"),
     path("reminder/", participation.community_reminder, name="community_reminder"),
     path(

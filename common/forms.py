@@ -1,5 +1,7 @@
 """Form fields every app uses."""
 
+from typing import Any
+
 from django import forms
 
 from common.timezones import available_time_zones, validate_time_zone
@@ -8,7 +10,7 @@ from common.timezones import available_time_zones, validate_time_zone
 class TimeZoneField(forms.ChoiceField):
     """A select of IANA zones; anything else is rejected with a clear message."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         choices = [("", "—")] + [
             (tz, tz.replace("_", " ")) for tz in sorted(available_time_zones())
         ]

@@ -1,3 +1,4 @@
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, Q, QuerySet, When
 
 from community.models import Community, Membership
@@ -29,7 +30,7 @@ def community_organisers(*, community: Community) -> list[User]:
     return [m.member for m in memberships.select_related("member").order_by("joined_at")]
 
 
-def membership_for(*, community: Community, user: User) -> Membership | None:
+def membership_for(*, community: Community, user: User | AnonymousUser) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(community=community, member=user).first()

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from community import views
 
@@ -9,7 +9,7 @@ member_urls = [
     path("<str:username>/role/", views.membership_role, name="role"),
 ]
 
-community_urls = [
+community_urls: list[URLPattern | URLResolver] = [
     path("", views.community_detail, name="detail"),
     path("edit/", views.community_edit, name="edit"),
     path("join/", views.community_join, name="join"),

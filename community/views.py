@@ -10,6 +10,7 @@ from community import selectors, services
 from community.forms import CommunityForm, RoleForm
 from community.models import Community
 from community.permissions import get_community_for_organiser
+from members.http import AuthenticatedHttpRequest
 from members.models import User
 from members.selectors import user_is_verified
 
@@ -46,7 +47,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def community_create(request: HttpRequest) -> HttpResponse:
+def community_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     verified = user_is_verified(user=request.user)
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and verified and form.is_valid():
@@ -72,7 +73,7 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def community_join(request: HttpRequest, slug: str) -> HttpResponse:
+def community_join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     try:
         _, created = services.membership_join(community=community, user=request.user)
@@ -88,7 +89,7 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
+def community_leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     try:
         services.membership_leave(community=community, user=request.user)

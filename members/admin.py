@@ -11,7 +11,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "email", "display_name", "x_handle", "mastodon_handle")
     readonly_fields = ("x_user_id", "x_handle", "x_verified_at")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        # The stub keeps ModelAdmin's "| None"; UserAdmin's fieldsets are a tuple.
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         (
             "Profile",
             {

@@ -1,9 +1,10 @@
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import AnonymousUser
 
 from members.models import User
 
 
-def user_is_verified(*, user: User) -> bool:
+def user_is_verified(*, user: User | AnonymousUser) -> bool:
     """A member is verified by a confirmed email address or by logging in with X."""
     if not user.is_authenticated:
         return False

@@ -1,6 +1,7 @@
 """Reads for feeds and the sitemap: one query per list, whatever its length."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -9,7 +10,17 @@ from archive.models import Post, PostPlacement
 from chats.models import Chat
 from community.models import Community
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 FEED_LENGTH = 20
+
+
+class TranscriptTotals(TypedDict):
+    """What recent_transcripts counts on each chat."""
+
+    post_total: int
+    participant_total: int
 
 
 def _ended(now: datetime) -> QuerySet[Chat]:
@@ -39,7 +50,7 @@ def _visible_count(column: str, *, distinct: bool = False) -> Coalesce:
 
 def recent_transcripts(
     *, now: datetime, community: Community | None = None, limit: int = FEED_LENGTH
-) -> list[Chat]:
+) -> "list[WithAnnotations[Chat, TranscriptTotals]]":
     """The newest transcripts, each with post_total and participant_total (visible posts)."""
     chats = transcript_chats(now=now).annotate(
         post_total=_visible_count("pk"),

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
@@ -32,7 +33,8 @@ def archive_status(*, community: Community, now: datetime, days: int = 14) -> di
         .order_by("-day")
     )
     for row in daily:
-        row["cost"] = _cost(row["reads"])
+        # values() rows are plain dicts: the plugin's closed TypedDict has no room for cost.
+        cast(dict[str, Any], row)["cost"] = _cost(row["reads"])
     chats = list(
         Chat.objects.filter(community=community, start_at__lte=now, start_at__date__gte=since)
         .annotate(

@@ -25,7 +25,7 @@ def _excluded_author(community_id: int) -> Exists:
     )
 
 
-def chat_placements(*, chat: Chat, page: object = 1) -> Page:
+def chat_placements(*, chat: Chat, page: int | str | None = 1) -> Page:
     """A chat's posts for its moderators, hidden and removed ones included, in time order.
 
     Each placement carries `author_excluded`. Two queries: the count and the page.
@@ -40,7 +40,7 @@ def chat_placements(*, chat: Chat, page: object = 1) -> Page:
     return Paginator(placements, CHAT_PAGE_SIZE).get_page(page)
 
 
-def moderation_log(*, community: Community, page: object = 1) -> Page:
+def moderation_log(*, community: Community, page: int | str | None = 1) -> Page:
     """The community's moderation actions, newest first, with authors' own removals of
     posts in its archive (those apply to every community and are logged without one)."""
     in_community = PostPlacement.objects.filter(post=OuterRef("post_id"), community=community)
@@ -76,7 +76,7 @@ def recent_chats(*, community: Community, now: datetime) -> list[Chat]:
     )
 
 
-def member_posts(*, member: User, page: object = 1) -> Page:
+def member_posts(*, member: User, page: int | str | None = 1) -> Page:
     """The member's archived posts (through their linked accounts), newest first, with
     where each is placed. Versions an edit replaced are left out: the edit is there."""
     placements = PostPlacement.objects.select_related("community", "chat__community").order_by(
@@ -105,7 +105,7 @@ def chat_authors(*, chat: Chat) -> list[Account]:
     )
 
 
-def stream_placements(*, community: Community, page: object = 1) -> Page:
+def stream_placements(*, community: Community, page: int | str | None = 1) -> Page:
     """The community's between-chat posts for its moderators, hidden ones included,
     newest first (its (community, created_at) index serves the order)."""
     placements = (

@@ -61,6 +61,9 @@ _SEARCHABLE_RE = re.compile(r"[^\W_]")
 _TERM_RE = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _MARKED_RE = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 
+# The named parameters of the PostgreSQL page query.
+type SqlValues = dict[str, int | str | datetime | list[int]]
+
 
 @dataclass(frozen=True)
 class ParsedQuery:
@@ -205,7 +208,7 @@ def _postgres_page(
 ) -> list[tuple[int, datetime]]:
     # Account ids, not a join on the handle: the planner then knows how few posts an author
     # has (a join left it guessing, and it walked the whole created_at index).
-    values: dict[str, object] = {}
+    values: SqlValues = {}
     if params.participant:
         values["authors"] = list(
             Account.objects.filter(handle__iexact=params.participant).values_list("pk", flat=True)
@@ -234,7 +237,7 @@ def _postgres_page(
         raise
 
 
-def _base_sql(params: SearchParams, values: dict[str, object]) -> str:
+def _base_sql(params: SearchParams, values: SqlValues) -> str:
     """The filters a b-tree serves (created_at, author), as a template over table alias {t}."""
     conditions = ["NOT {t}.removed"]
     if "authors" in values:
@@ -251,7 +254,7 @@ def _base_sql(params: SearchParams, values: dict[str, object]) -> str:
     return " AND ".join(conditions)
 
 
-def _match_sql(parsed: ParsedQuery, values: dict[str, object]) -> str:
+def _match_sql(parsed: ParsedQuery, values: SqlValues) -> str:
     """What the GIN indexes serve: the words, and hashtags by containment."""
     conditions = ["TRUE"]
     if parsed.has_words:
@@ -271,7 +274,7 @@ def _match_sql(parsed: ParsedQuery, values: dict[str, object]) -> str:
     return " AND ".join(conditions)
 
 
-def _visible_sql(params: SearchParams, values: dict[str, object]) -> str:
+def _visible_sql(params: SearchParams, values: SqlValues) -> str:
     if params.community is None:
         return _VISIBLE_SQL.format(community="")
     values["community"] = params.community.pk

@@ -354,7 +354,7 @@ class _RebasingSession(requests.Session):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         if isinstance(url, str) and url.startswith(TWEEPY_HOST + "/"):
             url = self.base_url + url.removeprefix(TWEEPY_HOST)
         kwargs.setdefault("timeout", self.timeout)

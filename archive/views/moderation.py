@@ -21,6 +21,7 @@ from archive.services import moderation
 from chats.permissions import get_chat_for_moderator
 from common.timezones import visitor_zone
 from community.permissions import get_community_for_moderator
+from members.http import AuthenticatedHttpRequest
 
 
 def _back(request: HttpRequest, form: NextForm, default: str) -> HttpResponse:
@@ -96,7 +97,7 @@ def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_posts(request: HttpRequest) -> HttpResponse:
+def my_posts(request: AuthenticatedHttpRequest) -> HttpResponse:
     verified = request.user.has_verified_x
     context = {
         "verified": verified,
@@ -114,7 +115,7 @@ def my_posts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def placement_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def placement_hide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = HideForm(request.POST)
     done = form.submit(lambda: moderation.placement_hide(
@@ -135,7 +136,7 @@ def placement_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def placement_unhide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def placement_unhide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
     done = form.submit(
@@ -154,7 +155,7 @@ def placement_unhide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_exclude(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = ExcludeForm(request.POST)
     done = form.submit(lambda: moderation.account_exclude(
@@ -174,7 +175,7 @@ def account_exclude(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_include(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def account_include(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
     done = form.submit(lambda: moderation.account_include(
@@ -197,7 +198,7 @@ def account_include(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def post_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_post_for_author(request, pk)
     done = moderation.post_author_remove(post=post, member=request.user)
     messages.success(
@@ -208,7 +209,7 @@ def post_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def post_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_post_for_author(request, pk)
     done = moderation.post_author_restore(post=post, member=request.user)
     messages.success(

@@ -6,6 +6,7 @@ series' own) and made aware here with zoneinfo, never in the server's zone.
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -50,14 +51,15 @@ def local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:
 class HashtagListField(forms.CharField):
     """Comma-separated extra hashtags, each checked like a community hashtag."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 300)
         kwargs.setdefault("help_text", "Comma-separated, e.g. KMchat, knowledge.")
         super().__init__(**kwargs)
 
     def to_python(self, value: object) -> list[str]:  # type: ignore[override]
-        return [tag.lstrip("#") for tag in _split_list(super().to_python(value))]
+        text = cast(str, super().to_python(value))  # None only with empty_value=None
+        return [tag.lstrip("#") for tag in _split_list(text)]
 
     def validate(self, value: list[str]) -> None:
         for tag in value:
@@ -69,7 +71,13 @@ class HashtagListField(forms.CharField):
         return value
 
 
-class ServiceErrorsMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.Form
+else:
+    _FormBase = object
+
+
+class ServiceErrorsMixin(_FormBase):
     """Puts a service's ValidationError next to the form fields it names."""
 
     # Service field name → form field name, where the two differ.
@@ -77,7 +85,7 @@ class ServiceErrorsMixin:
 
     def submit[T](self, action: Callable[[], T]) -> T | None:
         """Run the service on a valid form; None (errors next to the fields) otherwise."""
-        if not self.is_valid():  # type: ignore[attr-defined]
+        if not self.is_valid():
             return None
         try:
             return action()
@@ -87,12 +95,12 @@ class ServiceErrorsMixin:
 
     def add_service_error(self, error: ValidationError) -> None:
         if not hasattr(error, "error_dict"):
-            self.add_error(None, error)  # type: ignore[attr-defined]
+            self.add_error(None, error)
             return
         for name, errors in error.error_dict.items():
             target = self.error_aliases.get(name, name)
-            field = target if target in self.fields else None  # type: ignore[attr-defined]
-            self.add_error(field, errors)  # type: ignore[attr-defined]
+            field = target if target in self.fields else None
+            self.add_error(field, errors)
 
 
 class SeriesForm(ServiceErrorsMixin, forms.Form):
@@ -121,7 +129,7 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
         "(RFC 5545, without DTSTART, UNTIL or COUNT).",
     )  # fmt: skip
 
-    def __init__(self, *args: object, zone: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = zone
         start = self.initial.get("start_time")
@@ -140,7 +148,7 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
         return bool(self.data.get(self.add_prefix("rrule"), "").strip())
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if data.get("rrule") or self.errors.keys() & {"frequency", "weekdays", "nth"}:
             return data
         try:
@@ -156,7 +164,7 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
         self.error_aliases = {} if self.uses_custom_rule else {"rrule": "last_date"}
         super().add_service_error(error)
 
-    def service_arguments(self) -> dict[str, object]:
+    def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
         names = ("title", "rrule", "start_time", "duration", "first_date", "last_date")
         return {
@@ -202,7 +210,7 @@ class ChatForm(ServiceErrorsMixin, forms.Form):
     suggestion = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: object, community: Community, creating: bool = True, **kwargs: object
+        self, *args: Any, community: Community, creating: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.community = community
@@ -222,7 +230,7 @@ class ChatForm(ServiceErrorsMixin, forms.Form):
         return suggestion
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if not {"start_date", "start_time", "end_time"} <= data.keys():
             return data
         start_day = data["start_date"]
@@ -236,7 +244,7 @@ class ChatForm(ServiceErrorsMixin, forms.Form):
                 self.add_error(name, error)
         return data
 
-    def service_arguments(self) -> dict[str, object]:
+    def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
         names = ("title", "description", "start_at", "end_at", "extra_hashtags")
         return {name: data[name] for name in names} | {"questions_hidden": data["questions_hidden"]}
@@ -280,9 +288,9 @@ class HostsForm(ServiceErrorsMixin, forms.Form):
         help_text="Hosts without an account here, comma-separated, e.g. @ada, grace_h.",
     )  # fmt: skip
 
-    def __init__(self, *args: object, community: Community, **kwargs: object) -> None:
+    def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = User.objects.filter(
+        cast(MemberChoiceField, self.fields["members"]).queryset = User.objects.filter(
             memberships__community=community
         ).order_by("display_name", "username")
 

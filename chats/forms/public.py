@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from django import forms
 
 from chats import recurrence
@@ -16,6 +18,13 @@ TIME_OF_DAY_LABELS = {
     "evening": "Evening (18:00 to 24:00)",
     "night": "Night (00:00 to 06:00)",
 }
+
+
+class ScheduleFilters(TypedDict):
+    text: str
+    weekday: int | None
+    time_of_day: str
+    days: int
 
 
 class ScheduleFilterForm(forms.Form):
@@ -37,7 +46,7 @@ class ScheduleFilterForm(forms.Form):
         widget=forms.NumberInput(attrs={"placeholder": DEFAULT_DAYS}),
     )  # fmt: skip
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> ScheduleFilters:
         """The valid filters; a field with an error falls back to showing everything."""
         self.is_valid()
         data = self.cleaned_data if self.is_bound else {}

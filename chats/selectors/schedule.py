@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q
 
 from chats.models import Chat, ChatHost, ChatQuerySet, Question
@@ -70,7 +71,9 @@ def chat_for_page(*, slug: str, pk: int) -> Chat | None:
     return chats.prefetch_related(questions).first()
 
 
-def chat_questions_for(*, chat: Chat, user: User, now: datetime) -> list[Question] | None:
+def chat_questions_for(
+    *, chat: Chat, user: User | AnonymousUser, now: datetime
+) -> list[Question] | None:
     """The chat's questions, or None while they are withheld from this visitor.
 
     Hidden questions stay hidden from the public until the chat starts; the
@@ -157,7 +160,8 @@ def overlapping_chat(
     candidates = (
         Chat.objects.not_cancelled()
         .filter(community=community, start_at__lt=end + margin, end_at__gt=start - margin)
-        .exclude(pk=exclude_pk)
+        # pk=None is a valid lookup (IS NULL, so nothing is excluded); the plugin wants an int.
+        .exclude(pk=exclude_pk)  # type: ignore[misc]
     )
     for other in candidates:
         shares_tag = wanted & {tag.lower() for tag in other.hashtags}

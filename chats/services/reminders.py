@@ -9,6 +9,7 @@ its row again, so that a later run retries it.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -45,7 +46,7 @@ def _check_minutes(minutes_before: int) -> None:
         raise ValidationError({"minutes_before": "Choose one of the reminder times offered."})
 
 
-def _subscribe(*, member: User, minutes_before: int, **target: object) -> ReminderSubscription:
+def _subscribe(*, member: User, minutes_before: int, **target: Any) -> ReminderSubscription:
     _check_minutes(minutes_before)
     if not member.email:
         raise ValidationError("Add an email address to your account to get reminders.")

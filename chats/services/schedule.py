@@ -358,7 +358,7 @@ _X_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 @transaction.atomic
 def chat_set_hosts(*, chat: Chat, members: Sequence[User], handles: Sequence[str]) -> None:
     """Replace the chat's hosts: members of the site first, then external X handles."""
-    clean_handles = []
+    clean_handles: list[str] = []
     for handle in handles:
         handle = handle.strip().lstrip("@")
         if handle and not _X_HANDLE.fullmatch(handle):

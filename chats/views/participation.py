@@ -22,6 +22,7 @@ from community.permissions import (
     membership_can_moderate,
 )
 from community.selectors import membership_for
+from members.http import AuthenticatedHttpRequest
 
 # --- Topics -------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ def topic_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def topic_suggest(request: HttpRequest, slug: str) -> HttpResponse:
+def topic_suggest(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_community_for_member(request, slug)
     form = TopicSuggestionForm(request.POST)
     if form.is_valid():
@@ -83,7 +84,7 @@ def _suggestion(community: Community, pk: int) -> TopicSuggestion:
 
 @login_required
 @require_POST
-def topic_vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def topic_vote(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community = get_community_for_member(request, slug)
     suggestion = _suggestion(community, pk)
     try:
@@ -100,7 +101,7 @@ def topic_vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def topic_unvote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def topic_unvote(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community = get_community_for_member(request, slug)
     suggestion = _suggestion(community, pk)
     try:
@@ -132,11 +133,12 @@ def topic_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def host_volunteer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def host_volunteer(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_member(request, slug, pk)
     form = HostOfferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["note"][0])
+        # ErrorList[i] is a message str; the stub says ValidationError | str.
+        messages.error(request, form.errors["note"][0])  # type: ignore[arg-type]
         return redirect(chat)
     try:
         hosting.host_offer_create(chat=chat, member=request.user, note=form.cleaned_data["note"])
@@ -149,7 +151,7 @@ def host_volunteer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def host_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def host_withdraw(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_member(request, slug, pk)
     if hosting.host_offer_withdraw(chat=chat, member=request.user):
         messages.success(request, "Your offer to host is withdrawn.")
@@ -210,11 +212,12 @@ def host_offer_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def chat_reminder(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_reminders(request, slug, pk)
     form = ReminderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["minutes_before"][0])
+        # ErrorList[i] is a message str; the stub says ValidationError | str.
+        messages.error(request, form.errors["minutes_before"][0])  # type: ignore[arg-type]
         return redirect(chat)
     minutes = form.cleaned_data["minutes_before"]
     try:
@@ -230,7 +233,7 @@ def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def chat_reminder_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def chat_reminder_cancel(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_reminders(request, slug, pk)
     if reminders.reminder_unsubscribe_chat(member=request.user, chat=chat):
         messages.success(request, "No reminder for this chat, then.")
@@ -241,11 +244,12 @@ def chat_reminder_cancel(request: HttpRequest, slug: str, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def community_reminder(request: HttpRequest, slug: str) -> HttpResponse:
+def community_reminder(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     form = ReminderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["minutes_before"][0])
+        # ErrorList[i] is a message str; the stub says ValidationError | str.
+        messages.error(request, form.errors["minutes_before"][0])  # type: ignore[arg-type]
         return redirect(community)
     minutes = form.cleaned_data["minutes_before"]
     try:
@@ -262,7 +266,7 @@ def community_reminder(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def community_reminder_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+def community_reminder_cancel(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     if reminders.reminder_unsubscribe_community(member=request.user, community=community):
         messages.success(request, f"No more reminders for #{community.hashtag} chats.")

@@ -8,12 +8,12 @@ file twice adds nothing. A broken line is reported with its number and skipped.
 import gzip
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import DataError, transaction
 
 from archive.models import PostPlacement
@@ -34,7 +34,7 @@ class _Lines:
     and `text` are those of the line it came from.
     """
 
-    def __init__(self, raw: BinaryIO, stream: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, stream: Iterable[bytes]) -> None:
         self.raw, self.stream = raw, stream
         self.number = 0
         self.text = ""
@@ -174,7 +174,7 @@ def _unusable(page: Page, lines: _Lines) -> str:
 class _Progress:
     """One line on a terminal, redrawn in place; no dependency needed for that."""
 
-    def __init__(self, out: object, name: str) -> None:
+    def __init__(self, out: OutputWrapper, name: str) -> None:
         self.out, self.name = out, name
         self.last = 0.0
 

@@ -7,6 +7,7 @@ and the same bookkeeping of failures on the cursor and the source's health.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         target.add_argument("--live", action="store_true", help="Pull every chat open now.")
 
     def handle(
-        self, *args: object, chat: int | None, community: str | None, live: bool, **options: object
+        self, *args: object, chat: int | None, community: str | None, live: bool, **options: Any
     ) -> None:
         now = timezone.now()
         self.verbosity = int(options["verbosity"])
