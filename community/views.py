@@ -9,7 +9,7 @@ from common.timezones import visitor_zone
 from community import selectors, services
 from community.forms import CommunityForm, RoleForm
 from community.models import Community
-from community.permissions import get_community_for_organiser
+from community.permissions import get_community_for_organiser, membership_is_organiser
 from members.models import User
 from members.selectors import user_is_verified
 
@@ -38,7 +38,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "memberships": selectors.community_members(community=community),
-        "is_organiser": membership is not None and membership.is_organiser,
+        "is_organiser": membership_is_organiser(membership),
         "role_form": RoleForm(),
     }
     return render(request, "community/members.html", context)
