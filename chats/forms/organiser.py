@@ -4,7 +4,6 @@ Times are entered as wall-clock times in a named zone (the community's, or the
 series' own) and made aware here with zoneinfo, never in the server's zone.
 """
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from chats import recurrence
 from chats.models import Chat, ChatSeries, TopicSuggestion
-from common.forms import TimeZoneField
+from common.forms import TimeZoneField, add_service_error
 from community.models import Community
 from community.validators import validate_hashtag
 from members.models import User
@@ -69,33 +68,7 @@ class HashtagListField(forms.CharField):
         return value
 
 
-class ServiceErrorsMixin:
-    """Puts a service's ValidationError next to the form fields it names."""
-
-    # Service field name → form field name, where the two differ.
-    error_aliases: dict[str, str] = {}
-
-    def submit[T](self, action: Callable[[], T]) -> T | None:
-        """Run the service on a valid form; None (errors next to the fields) otherwise."""
-        if not self.is_valid():  # type: ignore[attr-defined]
-            return None
-        try:
-            return action()
-        except ValidationError as error:
-            self.add_service_error(error)
-            return None
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)  # type: ignore[attr-defined]
-            return
-        for name, errors in error.error_dict.items():
-            target = self.error_aliases.get(name, name)
-            field = target if target in self.fields else None  # type: ignore[attr-defined]
-            self.add_error(field, errors)  # type: ignore[attr-defined]
-
-
-class SeriesForm(ServiceErrorsMixin, forms.Form):
+class SeriesForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="The title of every chat in the series.")
     frequency = forms.ChoiceField(choices=recurrence.Frequency.CHOICES)
     weekdays = forms.MultipleChoiceField(
@@ -139,6 +112,11 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
     def uses_custom_rule(self) -> bool:
         return bool(self.data.get(self.add_prefix("rrule"), "").strip())
 
+    @property
+    def service_error_fields(self) -> dict[str, str]:
+        # A structured rule only fails to produce chats because of its date range.
+        return {} if self.uses_custom_rule else {"rrule": "last_date"}
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("rrule") or self.errors.keys() & {"frequency", "weekdays", "nth"}:
@@ -148,13 +126,8 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
                 frequency=data["frequency"], weekdays=data.get("weekdays", []), nth=data.get("nth")
             )
         except ValidationError as error:
-            self.add_service_error(error)
+            add_service_error(self, error)
         return data
-
-    def add_service_error(self, error: ValidationError) -> None:
-        # A structured rule only fails to produce chats because of its date range.
-        self.error_aliases = {} if self.uses_custom_rule else {"rrule": "last_date"}
-        super().add_service_error(error)
 
     def service_arguments(self) -> dict[str, object]:
         data = self.cleaned_data
@@ -180,8 +153,9 @@ def series_initial(series: ChatSeries) -> dict[str, object]:
     return {**initial, **choices}
 
 
-class ChatForm(ServiceErrorsMixin, forms.Form):
-    error_aliases = {"start_at": "start_time", "end_at": "end_time"}
+class ChatForm(forms.Form):
+    # The service names the instants; the form has their times (see add_service_error).
+    service_error_fields = {"start_at": "start_time", "end_at": "end_time"}
 
     title = forms.CharField(max_length=200)
     description = forms.CharField(
@@ -254,7 +228,7 @@ def chat_initial(chat: Chat) -> dict[str, object]:
     }  # fmt: skip
 
 
-class QuestionForm(ServiceErrorsMixin, forms.Form):
+class QuestionForm(forms.Form):
     text = forms.CharField(
         max_length=280, widget=forms.Textarea(attrs={"rows": 2}), label="Question",
         help_text="Plain text, up to 280 characters.",
@@ -270,7 +244,7 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.public_name} (@{obj.x_handle})" if obj.x_handle else obj.public_name
 
 
-class HostsForm(ServiceErrorsMixin, forms.Form):
+class HostsForm(forms.Form):
     members = MemberChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         label="Members hosting",

@@ -15,6 +15,7 @@ from chats.models import HostOffer, TopicSuggestion
 from chats.permissions import get_chat_for_member, get_chat_for_reminders
 from chats.selectors import participation as selectors
 from chats.services import hosting, reminders, topics
+from common.forms import add_service_error
 from community.models import Community
 from community.permissions import (
     get_community_for_member,
@@ -70,7 +71,7 @@ def topic_suggest(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             topics.topic_suggest(community=community, member=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "Thanks! Your topic is up for votes.")
             return _back_to_topics(community)
