@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chats.forms.participation import HostOfferForm, ReminderForm, TopicSuggestionForm
-from chats.models import HostOffer, TopicSuggestion
+from chats.models import HostOffer, ReminderSubscription, TopicSuggestion
 from chats.permissions import get_chat_for_member, get_chat_for_reminders
 from chats.selectors import participation as selectors
 from chats.services import hosting, reminders, topics
@@ -223,9 +223,8 @@ def chat_reminder(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(
-            request, f"We will email you {reminders.minutes_label(minutes)} this chat starts."
-        )
+        when = ReminderSubscription.MinutesBefore.label_for(minutes)
+        messages.success(request, f"We will email you {when} this chat starts.")
     return redirect(chat)
 
 
@@ -256,7 +255,7 @@ def community_reminder(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        when = reminders.minutes_label(minutes)
+        when = ReminderSubscription.MinutesBefore.label_for(minutes)
         messages.success(request, f"We will email you {when} every #{community.hashtag} chat.")
     return redirect(community)
 
