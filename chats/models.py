@@ -288,6 +288,20 @@ class HostOffer(models.Model):
 class ReminderSubscription(models.Model):
     """A member's wish to be reminded: of one chat, or of every chat of a community."""
 
+    class MinutesBefore(models.IntegerChoices):
+        """How long before a chat starts the reminder goes out: the times offered."""
+
+        QUARTER_HOUR = 15, "15 minutes before"
+        HOUR = 60, "1 hour before"
+        DAY = 1440, "1 day before"
+
+        @classmethod
+        def label_for(cls, minutes: int) -> str:
+            """ "15 minutes before", as the choices name it; empty for any other value."""
+            return dict(cls.choices).get(minutes, "")
+
+    DEFAULT_MINUTES_BEFORE = MinutesBefore.HOUR
+
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_subscriptions"
     )
@@ -301,7 +315,9 @@ class ReminderSubscription(models.Model):
         on_delete=models.CASCADE,
         related_name="reminder_subscriptions",
     )
-    minutes_before = models.PositiveSmallIntegerField(default=60)
+    minutes_before = models.PositiveSmallIntegerField(
+        choices=MinutesBefore, default=DEFAULT_MINUTES_BEFORE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

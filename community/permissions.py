@@ -14,6 +14,11 @@ from community.selectors import membership_for
 from members.models import User
 
 
+def membership_is_organiser(membership: Membership | None) -> bool:
+    """Whether this membership (None: not a member) makes its holder an organiser."""
+    return membership is not None and membership.is_organiser
+
+
 def membership_can_moderate(membership: Membership | None) -> bool:
     """Whether this membership (None: not a member) lets its holder moderate."""
     return membership is not None and membership.can_moderate
@@ -27,8 +32,7 @@ def community_can_moderate(*, community: Community, user: User | AnonymousUser) 
 def get_community_for_organiser(request: HttpRequest, slug: str) -> Community:
     """The community, if the requesting user organises it; 404 or 403 otherwise."""
     community = get_object_or_404(Community, slug=slug)
-    membership = membership_for(community=community, user=request.user)
-    if membership is None or not membership.is_organiser:
+    if not membership_is_organiser(membership_for(community=community, user=request.user)):
         raise PermissionDenied("Only this community's organisers can do that.")
     return community
 

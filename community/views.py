@@ -5,11 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.forms import add_service_error
 from common.timezones import visitor_zone
 from community import selectors, services
 from community.forms import CommunityForm, RoleForm
 from community.models import Community
-from community.permissions import get_community_for_organiser
+from community.permissions import get_community_for_organiser, membership_is_organiser
 from members.http import AuthenticatedHttpRequest
 from members.models import User
 from members.selectors import user_is_verified
@@ -39,7 +40,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "memberships": selectors.community_members(community=community),
-        "is_organiser": membership is not None and membership.is_organiser,
+        "is_organiser": membership_is_organiser(membership),
         "role_form": RoleForm(),
     }
     return render(request, "community/members.html", context)
@@ -51,9 +52,13 @@ def community_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     verified = user_is_verified(user=request.user)
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and verified and form.is_valid():
-        community = services.community_create(creator=request.user, data=form.cleaned_data)
-        messages.success(request, f"#{community.hashtag} is yours to organise.")
-        return redirect(community)
+        try:
+            community = services.community_create(creator=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"#{community.hashtag} is yours to organise.")
+            return redirect(community)
     context = {"form": form, "verified": verified}
     return render(request, "community/form.html", context, status=_status(request))
 
@@ -64,9 +69,13 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for_organiser(request, slug)
     form = CommunityForm(request.POST or None, instance=community)
     if request.method == "POST" and form.is_valid():
-        services.community_update(community=community, data=form.cleaned_data)
-        messages.success(request, "Community saved.")
-        return redirect(community)
+        try:
+            services.community_update(community=community, data=form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Community saved.")
+            return redirect(community)
     context = {"form": form, "community": community, "verified": True}
     return render(request, "community/form.html", context, status=_status(request))
 
@@ -79,11 +88,11 @@ def community_join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         _, created = services.membership_join(community=community, user=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
-        return redirect(community)
-    if created:
-        messages.success(request, f"Welcome to #{community.hashtag}!")
     else:
-        messages.info(request, f"You are already a member of {community.name}.")
+        if created:
+            messages.success(request, f"Welcome to #{community.hashtag}!")
+        else:
+            messages.info(request, f"You are already a member of {community.name}.")
     return redirect(community)
 
 

@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from common.forms import add_service_error
 from members.forms import ProfileForm
 from members.http import AuthenticatedHttpRequest
 from members.models import User
@@ -20,7 +22,11 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        member_update_profile(user=request.user, data=form.cleaned_data)
-        messages.success(request, "Your profile is saved.")
-        return redirect(request.user.get_absolute_url())
+        try:
+            member_update_profile(user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect(request.user.get_absolute_url())
     return render(request, "members/profile_edit.html", {"form": form})

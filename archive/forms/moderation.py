@@ -4,7 +4,6 @@ from django import forms
 
 from archive.models import ModerationAction
 from archive.services.moderation import HIDE_REASONS
-from chats.forms.organiser import ServiceErrorsMixin
 
 NOTE_MAX = ModerationAction._meta.get_field("note").max_length
 
@@ -15,7 +14,7 @@ class NextForm(forms.Form):
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
-class NoteForm(ServiceErrorsMixin, NextForm):
+class NoteForm(NextForm):
     note = forms.CharField(
         required=False, max_length=NOTE_MAX, help_text="Optional; only moderators see it."
     )

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from archive.permissions import (
 from archive.selectors import moderation as selectors
 from archive.services import moderation
 from chats.permissions import get_chat_for_moderator
+from common.forms import add_service_error
 from common.timezones import visitor_zone
 from community.permissions import get_community_for_moderator
 from members.http import AuthenticatedHttpRequest
@@ -118,20 +120,22 @@ def my_posts(request: AuthenticatedHttpRequest) -> HttpResponse:
 def placement_hide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = HideForm(request.POST)
-    done = form.submit(lambda: moderation.placement_hide(
-            placement=placement, actor=request.user, reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-        ),
-    )  # fmt: skip
-    if done is None:
-        return _refused(request, {
-            "community": placement.community, "form": form, "placement": placement,
-            "heading": "Hide this post", "submit": "Hide",
-        })  # fmt: skip
-    messages.success(
-        request, "Post hidden from this community's archive." if done else "It was hidden already."
-    )
-    return _back(request, form, _placement_url(placement))
+    if form.is_valid():
+        try:
+            done = moderation.placement_hide(
+                placement=placement, actor=request.user, reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            text = "Post hidden from this community's archive."
+            messages.success(request, text if done else "It was hidden already.")
+            return _back(request, form, _placement_url(placement))
+    return _refused(request, {
+        "community": placement.community, "form": form, "placement": placement,
+        "heading": "Hide this post", "submit": "Hide",
+    })  # fmt: skip
 
 
 @login_required
@@ -139,18 +143,20 @@ def placement_hide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
 def placement_unhide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
-    done = form.submit(
-        lambda: moderation.placement_unhide(
-            placement=placement, actor=request.user, note=form.cleaned_data["note"]
-        ),
-    )
-    if done is None:
-        return _refused(request, {
-            "community": placement.community, "form": form, "placement": placement,
-            "heading": "Show this post again", "submit": "Unhide",
-        })  # fmt: skip
-    messages.success(request, "Post shown again." if done else "It was not hidden.")
-    return _back(request, form, _placement_url(placement))
+    if form.is_valid():
+        try:
+            done = moderation.placement_unhide(
+                placement=placement, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Post shown again." if done else "It was not hidden.")
+            return _back(request, form, _placement_url(placement))
+    return _refused(request, {
+        "community": placement.community, "form": form, "placement": placement,
+        "heading": "Show this post again", "submit": "Unhide",
+    })  # fmt: skip
 
 
 @login_required
@@ -158,19 +164,22 @@ def placement_unhide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
 def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = ExcludeForm(request.POST)
-    done = form.submit(lambda: moderation.account_exclude(
-            community=community, account=account, actor=request.user,
-            reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
-        ),
-    )  # fmt: skip
-    if done is None:
-        return _refused(request, {
-            "community": community, "form": form, "account": account,
-            "heading": f"Exclude @{account.handle} from this archive", "submit": "Exclude",
-        })  # fmt: skip
-    text = f"@{account.handle} is excluded: its posts here are hidden, future ones too."
-    messages.success(request, text if done else f"@{account.handle} was excluded already.")
-    return _back(request, form, _log_url(slug))
+    if form.is_valid():
+        try:
+            done = moderation.account_exclude(
+                community=community, account=account, actor=request.user,
+                reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            text = f"@{account.handle} is excluded: its posts here are hidden, future ones too."
+            messages.success(request, text if done else f"@{account.handle} was excluded already.")
+            return _back(request, form, _log_url(slug))
+    return _refused(request, {
+        "community": community, "form": form, "account": account,
+        "heading": f"Exclude @{account.handle} from this archive", "submit": "Exclude",
+    })  # fmt: skip
 
 
 @login_required
@@ -178,19 +187,22 @@ def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
 def account_include(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
-    done = form.submit(lambda: moderation.account_include(
-            community=community, account=account, actor=request.user,
-            note=form.cleaned_data["note"],
-        ),
-    )  # fmt: skip
-    if done is None:
-        return _refused(request, {
-            "community": community, "form": form, "account": account,
-            "heading": f"Lift the exclusion of @{account.handle}", "submit": "Lift",
-        })  # fmt: skip
-    text = f"@{account.handle} is no longer excluded: its posts show again."
-    messages.success(request, text if done else f"@{account.handle} was not excluded.")
-    return _back(request, form, _log_url(slug))
+    if form.is_valid():
+        try:
+            done = moderation.account_include(
+                community=community, account=account, actor=request.user,
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            text = f"@{account.handle} is no longer excluded: its posts show again."
+            messages.success(request, text if done else f"@{account.handle} was not excluded.")
+            return _back(request, form, _log_url(slug))
+    return _refused(request, {
+        "community": community, "form": form, "account": account,
+        "heading": f"Lift the exclusion of @{account.handle}", "submit": "Lift",
+    })  # fmt: skip
 
 
 # --- Authors' own posts ---------------------------------------------------------

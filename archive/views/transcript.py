@@ -24,6 +24,7 @@ from archive.permissions import get_chat_for_reader
 from archive.selectors.transcript import chat_has_participant, transcript_for_chat
 from archive.transcript import thread_rows
 from chats.models import Chat
+from common.og import og_meta
 from common.timezones import VisitorZone, visitor_zone
 from community.models import Membership
 from community.permissions import membership_can_moderate
@@ -172,16 +173,15 @@ def _respond(
 
 def _page(request: HttpRequest, chat: Chat, membership: Membership | None) -> dict[str, object]:
     community = chat.community
-    url = chat.get_transcript_url()
-    og = {
-        "title": f"#{chat.hashtag}: {chat.title} — transcript",
-        "description": (
+    og = og_meta(
+        title=f"#{chat.hashtag}: {chat.title} — transcript",
+        description=(
             f"The transcript of the #{chat.hashtag} chat of {community.name}, "
             f"{chat.start_at:%d %B %Y}: every post, grouped by question."
         ),
-        "url": request.build_absolute_uri(url),
-        "type": "article",
-    }
+        url=request.build_absolute_uri(chat.get_transcript_url()),
+        og_type="article",
+    )
     return {
         "chat": chat, "community": community, "og": og, "visitor_zone": visitor_zone(request),
         "can_moderate": membership_can_moderate(membership),

@@ -4,9 +4,8 @@ Times are entered as wall-clock times in a named zone (the community's, or the
 series' own) and made aware here with zoneinfo, never in the server's zone.
 """
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -14,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from chats import recurrence
 from chats.models import Chat, ChatSeries, TopicSuggestion
-from common.forms import TimeZoneField
+from common.forms import TimeZoneField, add_service_error
 from community.models import Community
 from community.validators import validate_hashtag
 from members.models import User
@@ -71,39 +70,7 @@ class HashtagListField(forms.CharField):
         return value
 
 
-if TYPE_CHECKING:
-    _FormBase = forms.Form
-else:
-    _FormBase = object
-
-
-class ServiceErrorsMixin(_FormBase):
-    """Puts a service's ValidationError next to the form fields it names."""
-
-    # Service field name → form field name, where the two differ.
-    error_aliases: dict[str, str] = {}
-
-    def submit[T](self, action: Callable[[], T]) -> T | None:
-        """Run the service on a valid form; None (errors next to the fields) otherwise."""
-        if not self.is_valid():
-            return None
-        try:
-            return action()
-        except ValidationError as error:
-            self.add_service_error(error)
-            return None
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            target = self.error_aliases.get(name, name)
-            field = target if target in self.fields else None
-            self.add_error(field, errors)
-
-
-class SeriesForm(ServiceErrorsMixin, forms.Form):
+class SeriesForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="The title of every chat in the series.")
     frequency = forms.ChoiceField(choices=recurrence.Frequency.CHOICES)
     weekdays = forms.MultipleChoiceField(
@@ -147,6 +114,11 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
     def uses_custom_rule(self) -> bool:
         return bool(self.data.get(self.add_prefix("rrule"), "").strip())
 
+    @property
+    def service_error_fields(self) -> dict[str, str]:
+        # A structured rule only fails to produce chats because of its date range.
+        return {} if self.uses_custom_rule else {"rrule": "last_date"}
+
     def clean(self) -> dict:
         data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if data.get("rrule") or self.errors.keys() & {"frequency", "weekdays", "nth"}:
@@ -156,13 +128,8 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
                 frequency=data["frequency"], weekdays=data.get("weekdays", []), nth=data.get("nth")
             )
         except ValidationError as error:
-            self.add_service_error(error)
+            add_service_error(self, error)
         return data
-
-    def add_service_error(self, error: ValidationError) -> None:
-        # A structured rule only fails to produce chats because of its date range.
-        self.error_aliases = {} if self.uses_custom_rule else {"rrule": "last_date"}
-        super().add_service_error(error)
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -188,8 +155,9 @@ def series_initial(series: ChatSeries) -> dict[str, object]:
     return {**initial, **choices}
 
 
-class ChatForm(ServiceErrorsMixin, forms.Form):
-    error_aliases = {"start_at": "start_time", "end_at": "end_time"}
+class ChatForm(forms.Form):
+    # The service names the instants; the form has their times (see add_service_error).
+    service_error_fields = {"start_at": "start_time", "end_at": "end_time"}
 
     title = forms.CharField(max_length=200)
     description = forms.CharField(
@@ -262,7 +230,7 @@ def chat_initial(chat: Chat) -> dict[str, object]:
     }  # fmt: skip
 
 
-class QuestionForm(ServiceErrorsMixin, forms.Form):
+class QuestionForm(forms.Form):
     text = forms.CharField(
         max_length=280, widget=forms.Textarea(attrs={"rows": 2}), label="Question",
         help_text="Plain text, up to 280 characters.",
@@ -278,7 +246,7 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.public_name} (@{obj.x_handle})" if obj.x_handle else obj.public_name
 
 
-class HostsForm(ServiceErrorsMixin, forms.Form):
+class HostsForm(forms.Form):
     members = MemberChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         label="Members hosting",

@@ -1,7 +1,6 @@
 from django import forms
 
-from chats.models import HostOffer, TopicSuggestion
-from chats.services.reminders import DEFAULT_MINUTES_BEFORE, MINUTES_BEFORE_CHOICES
+from chats.models import HostOffer, ReminderSubscription, TopicSuggestion
 
 
 class TopicSuggestionForm(forms.ModelForm):
@@ -27,6 +26,6 @@ class HostOfferForm(forms.ModelForm):
 
 class ReminderForm(forms.Form):
     minutes_before = forms.TypedChoiceField(
-        label="Remind me", choices=MINUTES_BEFORE_CHOICES, coerce=int,
-        initial=DEFAULT_MINUTES_BEFORE,
+        label="Remind me", choices=ReminderSubscription.MinutesBefore.choices, coerce=int,
+        initial=ReminderSubscription.DEFAULT_MINUTES_BEFORE,
     )  # fmt: skip

@@ -8,7 +8,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from chats.models import Chat, HostOffer, ReminderSubscription, TopicSuggestion, TopicVote
-from chats.services.reminders import DEFAULT_MINUTES_BEFORE, MINUTES_BEFORE_CHOICES, minutes_label
 from community.models import Community, Membership
 from community.permissions import membership_can_moderate
 from community.selectors import membership_for
@@ -67,7 +66,7 @@ class Participation:
     host_offer: HostOffer | None
     has_host: bool
     pending_offer_count: int
-    minutes_choices: tuple[tuple[int, str], ...] = tuple(MINUTES_BEFORE_CHOICES)
+    minutes_choices: tuple[tuple[int, str], ...] = tuple(ReminderSubscription.MinutesBefore.choices)
 
     @property
     def can_volunteer(self) -> bool:
@@ -89,11 +88,13 @@ class Participation:
     @property
     def minutes_selected(self) -> int:
         chosen = self.reminder or self.community_reminder
-        return chosen.minutes_before if chosen else DEFAULT_MINUTES_BEFORE
+        return chosen.minutes_before if chosen else ReminderSubscription.DEFAULT_MINUTES_BEFORE
 
 
 def _when(subscription: ReminderSubscription | None) -> str:
-    return minutes_label(subscription.minutes_before) if subscription is not None else ""
+    if subscription is None:
+        return ""
+    return ReminderSubscription.MinutesBefore.label_for(subscription.minutes_before)
 
 
 def _reminders(chat: Chat, user: User) -> tuple[ReminderSubscription | None, ...]:

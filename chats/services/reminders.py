@@ -28,21 +28,9 @@ from members.models import User
 
 logger = logging.getLogger(__name__)
 
-MINUTES_BEFORE_CHOICES = [
-    (15, "15 minutes before"),
-    (60, "1 hour before"),
-    (1440, "1 day before"),
-]
-DEFAULT_MINUTES_BEFORE = 60
-
-
-def minutes_label(minutes: int) -> str:
-    """ "15 minutes before", as the reminder choices name it; empty for any other value."""
-    return dict(MINUTES_BEFORE_CHOICES).get(minutes, "")
-
 
 def _check_minutes(minutes_before: int) -> None:
-    if minutes_before not in dict(MINUTES_BEFORE_CHOICES):
+    if minutes_before not in ReminderSubscription.MinutesBefore.values:
         raise ValidationError({"minutes_before": "Choose one of the reminder times offered."})
 
 

@@ -12,8 +12,17 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from chats import recurrence
-from chats.models import MAX_DURATION, MAX_QUESTIONS, Chat, ChatHost, ChatSeries, Question
+from chats.models import (
+    MAX_DURATION,
+    MAX_QUESTIONS,
+    Chat,
+    ChatHost,
+    ChatSeries,
+    Question,
+    TopicSuggestion,
+)
 from chats.selectors.schedule import overlapping_chat
+from chats.services.topics import topic_mark_scheduled
 from common.markdown import render_markdown
 from community.models import Community
 from members.models import User
@@ -71,8 +80,10 @@ def chat_create(
     questions_hidden: bool = False,
     pre_window: timedelta = timedelta(minutes=15),
     post_window: timedelta = timedelta(minutes=30),
+    suggestion: TopicSuggestion | None = None,
     now: datetime | None = None,
 ) -> Chat:
+    """A single chat; when it is scheduled for a topic suggestion, the suggestion says so."""
     now = now or timezone.now()
     if start_at < now:
         raise ValidationError({"start_at": "A new chat cannot start in the past."})
@@ -87,6 +98,8 @@ def chat_create(
     chat.full_clean()
     _check_overlap(chat)
     chat.save()
+    if suggestion is not None:
+        topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
     return chat
 
 

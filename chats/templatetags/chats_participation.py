@@ -3,8 +3,8 @@
 from django import template
 from django.contrib.auth.models import AnonymousUser
 
+from chats.models import ReminderSubscription
 from chats.selectors.participation import community_reminder_for
-from chats.services.reminders import DEFAULT_MINUTES_BEFORE, MINUTES_BEFORE_CHOICES
 from community.models import Community
 from members.models import User
 
@@ -15,10 +15,13 @@ register = template.Library()
 def community_reminder_state(community: Community, user: User | AnonymousUser) -> dict:
     """The visitor's reminder for every chat of the community, for the community page."""
     subscription = community_reminder_for(community=community, user=user)
-    selected = subscription.minutes_before if subscription else DEFAULT_MINUTES_BEFORE
+    minutes = ReminderSubscription.MinutesBefore
+    selected = (
+        subscription.minutes_before if subscription else ReminderSubscription.DEFAULT_MINUTES_BEFORE
+    )
     return {
         "subscription": subscription,
-        "choices": MINUTES_BEFORE_CHOICES,
+        "choices": minutes.choices,
         "selected": selected,
-        "when": dict(MINUTES_BEFORE_CHOICES).get(selected, ""),
+        "when": minutes.label_for(selected),
     }

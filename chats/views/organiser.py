@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from chats.models import MAX_QUESTIONS, Chat, Question
 from chats.permissions import get_chat_for_moderator, get_series_for_moderator
 from chats.selectors import organiser as selectors
 from chats.services import schedule
-from chats.services.topics import topic_mark_scheduled
+from common.forms import add_service_error
 from community.models import Community
 from community.permissions import get_community_for_moderator
 
@@ -56,11 +55,12 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
 def series_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for_moderator(request, slug)
     form = SeriesForm(request.POST or None, zone=community.time_zone)
-    if request.method == "POST":
-        series = form.submit(
-            lambda: schedule.series_create(community=community, **form.service_arguments())
-        )
-        if series is not None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = schedule.series_create(community=community, **form.service_arguments())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
             count = series.chats.count()
             messages.success(request, f"Series created: {count} chat{'s' * (count != 1)} ahead.")
             return _to_manage(community)
@@ -72,11 +72,12 @@ def series_create(request: HttpRequest, slug: str) -> HttpResponse:
 def series_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     series = get_series_for_moderator(request, slug, pk)
     form = SeriesForm(request.POST or None, initial=series_initial(series), zone=series.time_zone)
-    if request.method == "POST":
-        saved = form.submit(
-            lambda: schedule.series_update(series=series, **form.service_arguments())
-        )
-        if saved is not None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule.series_update(series=series, **form.service_arguments())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
             messages.success(request, "Series saved; its future chats follow the new rule.")
             return _to_manage(series.community)
     context = {"form": form, "community": series.community, "series": series}
@@ -102,17 +103,17 @@ def chat_create(request: HttpRequest, slug: str) -> HttpResponse:
     # The topics page links here with a suggestion to turn into a chat.
     initial = {name: request.GET.get(name, "") for name in ("title", "description", "suggestion")}
     form = ChatForm(request.POST or None, initial=initial, community=community)
-
-    @transaction.atomic
-    def create() -> Chat:
-        chat = schedule.chat_create(community=community, **form.service_arguments())
-        if (suggestion := form.cleaned_data.get("suggestion")) is not None:
-            topic_mark_scheduled(suggestion_id=suggestion.pk, chat=chat)
-        return chat
-
-    if request.method == "POST" and (chat := form.submit(create)) is not None:
-        messages.success(request, "Chat scheduled. Add its questions and hosts now.")
-        return redirect("chats:questions", slug=community.slug, pk=chat.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            chat = schedule.chat_create(
+                community=community, suggestion=form.cleaned_data["suggestion"],
+                **form.service_arguments(),
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Chat scheduled. Add its questions and hosts now.")
+            return redirect("chats:questions", slug=community.slug, pk=chat.pk)
     return _render(request, "chat_form.html", {"form": form, "community": community})
 
 
@@ -123,9 +124,12 @@ def chat_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = ChatForm(
         request.POST or None, initial=chat_initial(chat), community=chat.community, creating=False
     )
-    if request.method == "POST":
-        saved = form.submit(lambda: schedule.chat_update(chat=chat, **form.service_arguments()))
-        if saved is not None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule.chat_update(chat=chat, **form.service_arguments())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
             messages.success(request, "Chat saved.")
             return _to_manage(chat.community)
     context = {"form": form, "community": chat.community, "chat": chat}
@@ -148,7 +152,7 @@ def chat_restore(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         schedule.chat_restore(chat=chat)
     except ValidationError as error:
-        messages.error(request, f"“{chat.title}” stays cancelled: {' '.join(error.messages)}")
+        messages.error(request, f"“{chat.title}” stays cancelled: {error.messages[0]}")
     else:
         messages.success(request, f"“{chat.title}” is back on the schedule.")
     return _to_manage(chat.community)
@@ -177,9 +181,12 @@ def _to_questions(chat: Chat) -> HttpResponse:
 def questions(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_moderator(request, slug, pk)
     form = QuestionForm(request.POST or None)
-    if request.method == "POST":
-        added = form.submit(lambda: schedule.question_add(chat=chat, **form.cleaned_data))
-        if added is not None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = schedule.question_add(chat=chat, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
             messages.success(request, f"{added.label} added.")
             return _to_questions(chat)
     return _questions_page(request, chat, form)
@@ -196,11 +203,12 @@ def question_edit(request: HttpRequest, slug: str, pk: int, question_pk: int) ->
     question = _get_question(request, slug, pk, question_pk)
     initial = {"text": question.text, "planned_minute": question.planned_minute}
     form = QuestionForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        saved = form.submit(
-            lambda: schedule.question_update(question=question, **form.cleaned_data)
-        )
-        if saved is not None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule.question_update(question=question, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
             messages.success(request, f"{question.label} saved.")
             return _to_questions(question.chat)
     context = {"form": form, "question": question, "chat": question.chat}
@@ -240,12 +248,12 @@ def hosts(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "handles": ", ".join(f"@{host.handle}" for host in current if not host.member_id),
     }
     form = HostsForm(request.POST or None, initial=initial, community=chat.community)
-
-    def save() -> Chat:
-        schedule.chat_set_hosts(chat=chat, **form.cleaned_data)
-        return chat
-
-    if request.method == "POST" and form.submit(save) is not None:
-        messages.success(request, "Hosts saved.")
-        return _to_manage(chat.community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule.chat_set_hosts(chat=chat, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Hosts saved.")
+            return _to_manage(chat.community)
     return _render(request, "hosts.html", {"form": form, "chat": chat, "community": chat.community})

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chats.forms.participation import HostOfferForm, ReminderForm, TopicSuggestionForm
-from chats.models import HostOffer, TopicSuggestion
+from chats.models import HostOffer, ReminderSubscription, TopicSuggestion
 from chats.permissions import get_chat_for_member, get_chat_for_reminders
 from chats.selectors import participation as selectors
 from chats.services import hosting, reminders, topics
+from common.forms import add_service_error
 from community.models import Community
 from community.permissions import (
     get_community_for_member,
@@ -71,7 +72,7 @@ def topic_suggest(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         try:
             topics.topic_suggest(community=community, member=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "Thanks! Your topic is up for votes.")
             return _back_to_topics(community)
@@ -225,9 +226,8 @@ def chat_reminder(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(
-            request, f"We will email you {reminders.minutes_label(minutes)} this chat starts."
-        )
+        when = ReminderSubscription.MinutesBefore.label_for(minutes)
+        messages.success(request, f"We will email you {when} this chat starts.")
     return redirect(chat)
 
 
@@ -259,7 +259,7 @@ def community_reminder(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        when = reminders.minutes_label(minutes)
+        when = ReminderSubscription.MinutesBefore.label_for(minutes)
         messages.success(request, f"We will email you {when} every #{community.hashtag} chat.")
     return redirect(community)
 

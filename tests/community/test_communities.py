@@ -1,9 +1,11 @@
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from community import services
 from community.models import Community, Membership
 from members.models import User
 
@@ -133,6 +135,28 @@ def test_it_keeps_the_stored_community_when_an_edit_is_invalid(
     assert response.status_code == 400
     assert community.name == "Knowledge Managers"
     assert community.hashtag == "KMers"
+
+
+def test_it_shows_a_refusal_of_the_service_next_to_the_fields_it_names(
+    organiser: Client,
+    community: Community,
+    community_data: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(**_: object) -> Community:
+        raise ValidationError({"website": "Unreachable.", "slug": "Taken."})
+
+    monkeypatch.setattr(services, "community_update", refuse)
+    data = _form(community_data, name="Changed")
+
+    response = organiser.post(reverse("communities:edit", kwargs={"slug": community.slug}), data)
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["website"] == ["Unreachable."]
+    assert form.non_field_errors() == ["Taken."]  # the form has no slug field
+    assert 'id="id_website_error"' in response.content.decode()
+    assert 'value="Changed"' in response.content.decode()
 
 
 def test_it_finds_communities_by_name_hashtag_or_description(

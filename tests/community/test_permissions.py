@@ -73,3 +73,23 @@ def test_it_answers_404_for_a_community_that_does_not_exist(organiser: Client) -
     response = organiser.get(reverse("communities:edit", kwargs={"slug": "nope"}))
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"),
+    [("organiser", True), ("moderator", False), ("member", False), ("anonymous", False)],
+)
+def test_it_offers_role_changes_on_the_members_page_to_organisers_only(
+    request: pytest.FixtureRequest, persona: str, offered: bool, community: Community,
+    member_user: User,
+) -> None:  # fmt: skip
+    client: Client = request.getfixturevalue(persona)
+
+    page = client.get(reverse("communities:members", kwargs={"slug": community.slug}))
+
+    html = page.content.decode()
+    role_url = reverse(
+        "communities:role", kwargs={"slug": community.slug, "username": member_user.username}
+    )
+    assert ("Change role" in html) is offered
+    assert (role_url in html) is offered

@@ -4,6 +4,7 @@ query counts that do not grow with the archive."""
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -272,6 +273,21 @@ def test_it_re_renders_a_bad_exclusion_with_the_error(moderator: Client, archive
 
     assert response.status_code == 400
     assert 'id="id_reason_error"' in response.content.decode()
+
+
+def test_it_shows_a_refusal_of_the_service_next_to_the_field_it_names(
+    moderator: Client, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(**_: object) -> bool:
+        raise ValidationError({"note": "Say why in other words."})
+
+    monkeypatch.setattr(moderation, "placement_hide", refuse)
+
+    response = moderator.post(_hide_url(archive.spam_placement), {"reason": "spam", "note": "x"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"note": ["Say why in other words."]}
+    assert 'id="id_note_error"' in response.content.decode()
 
 
 def test_it_explains_why_an_excluded_accounts_post_cannot_be_unhidden_alone(
