@@ -98,7 +98,7 @@ def _fill_archive(apps: object) -> dict[str, int]:
     return {"chat": chat.pk, "account": account.pk, "post": posts[0].pk}
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_keeps_every_archived_row_when_the_archive_leaves_the_chats_app() -> None:
     post_type = ContentType.objects.get_for_model(Post).pk
     executor = _migrate(BEFORE_THE_MOVE)
@@ -120,7 +120,7 @@ def test_it_keeps_every_archived_row_when_the_archive_leaves_the_chats_app() -> 
     assert ContentType.objects.get(app_label="archive", model="post").pk == post_type
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_keeps_the_search_trigger_and_indexes_on_the_moved_tables() -> None:
     _migrate(BEFORE_THE_MOVE)
     _migrate(_latest())
