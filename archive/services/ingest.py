@@ -24,6 +24,7 @@ from archive.models import (
     Account,
     AccountExclusion,
     HiddenReason,
+    Network,
     Post,
     PostPlacement,
     ReadUsage,
@@ -41,8 +42,6 @@ POST_REFRESH_FIELDS = [
     "like_count", "reply_count", "repost_count", "quote_count", "media", "links", "hashtags",
     "raw",
 ]  # fmt: skip
-# A since_id older than seven days is refused by recent search: start afresh before that.
-CURSOR_MAX_AGE = timedelta(days=6, hours=23)
 # A cursor with no gap left by a stopped pull (see SyncCursor.resume_until_id).
 NO_GAP = {
     "resume_since_id": "", "resume_start_time": None, "resume_until_id": "", "resume_newest_id": "",
@@ -73,13 +72,17 @@ class PullResult:
 
 def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, str], int]:
     unique = dict(sorted({(a.network, a.external_id): a for a in accounts}.items()))
-    linked = dict(
-        User.objects.filter(x_user_id__in=[key[1] for key in unique if key[0] == "x"])
-        .values_list("x_user_id", "pk")
-    )  # fmt: skip
+    # An X account belongs to the member who logged in with it.
+    x_ids = [external_id for network, external_id in unique if network == Network.X]
+    linked = dict(User.objects.filter(x_user_id__in=x_ids).values_list("x_user_id", "pk"))
     wanted = {
-        key: (a.handle, a.display_name, a.avatar_url, linked.get(key[1]) if key[0] == "x" else None)
-        for key, a in unique.items()
+        (network, external_id): (
+            a.handle,
+            a.display_name,
+            a.avatar_url,
+            linked.get(external_id) if network == Network.X else None,
+        )
+        for (network, external_id), a in unique.items()
     }
     # Chat regulars post again and again: rewriting their unchanged rows was a fifth of
     # the store's time in benchmarks/ingest.py. Only new or changed accounts are written.
@@ -347,28 +350,6 @@ def _record_usage(*, cursor: SyncCursor, chat: Chat | None, now: datetime, reads
 
 
 # --- One pull -------------------------------------------------------------------
-
-
-def is_fresh(cursor: SyncCursor, *, now: datetime) -> bool:
-    """Whether the network still accepts the cursor's newest id as a since_id."""
-    recent = cursor.last_success_at and now - cursor.last_success_at < CURSOR_MAX_AGE
-    return bool(cursor.newest_id and recent)
-
-
-def pull_query_for(
-    *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
-) -> PullQuery:
-    """Fill a stopped pull's gap first; else continue from a fresh cursor or the window's start."""
-    hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
-    if cursor.resuming:
-        return PullQuery(
-            hashtags=hashtags, since_id=cursor.resume_since_id or None,
-            start_time=cursor.resume_start_time, end_time=end_time,
-            until_id=cursor.resume_until_id,
-        )  # fmt: skip
-    if is_fresh(cursor, now=now):
-        return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
-    return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
 
 
 def _advance(
