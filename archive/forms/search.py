@@ -1,33 +1,17 @@
 """The archive search form: every query parameter of /search/ is validated here."""
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django import forms
 
 from archive.paging import BadCursor, Cursor
+from archive.selectors.search import SearchParams
 from community.models import Community
 
 Q_MAX_LENGTH = 200
 # X handles, and the user@host and domain handles of Mastodon and Bluesky.
 HANDLE_RE = re.compile(r"@?([\w.\-@]{1,100})")
-
-
-@dataclass(frozen=True)
-class SearchParams:
-    """A valid search: what the selector needs, nothing about forms."""
-
-    text: str = ""
-    community: Community | None = None
-    participant: str = ""
-    since: datetime | None = None
-    until: datetime | None = None
-    before: Cursor | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.text or self.community or self.participant or self.since or self.until)
 
 
 class SearchForm(forms.Form):

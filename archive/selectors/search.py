@@ -36,9 +36,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from psycopg2.errors import QueryCanceled
 
-from archive.forms.search import SearchParams
 from archive.models import Account, Post, PostPlacement
 from archive.paging import Cursor
+from community.models import Community
 
 PAGE_SIZE = 20
 LIMIT = PAGE_SIZE + 1  # one more tells whether there is a next page
@@ -60,6 +60,22 @@ _HASHTAG_RE = re.compile(r"(?<![\w&#])(-?)#(\w+)")
 _SEARCHABLE_RE = re.compile(r"[^\W_]")
 _TERM_RE = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _MARKED_RE = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A valid search (archive.forms.search.SearchForm builds one from the URL)."""
+
+    text: str = ""
+    community: Community | None = None
+    participant: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    before: Cursor | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.text or self.community or self.participant or self.since or self.until)
 
 
 @dataclass(frozen=True)
