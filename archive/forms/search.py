@@ -16,26 +16,37 @@ HANDLE_RE = re.compile(r"@?([\w.\-@]{1,100})")
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        required=False, max_length=Q_MAX_LENGTH, label="Search posts",
+        required=False,
+        max_length=Q_MAX_LENGTH,
+        label="Search posts",
         help_text='Words, "an exact phrase", -without, or #hashtag.',
         widget=forms.TextInput(attrs={"type": "search", "maxlength": Q_MAX_LENGTH}),
-    )  # fmt: skip
+    )
     community = forms.ModelChoiceField(
-        required=False, queryset=Community.objects.order_by("name"), to_field_name="slug",
-        empty_label="All communities", label="Community",
-    )  # fmt: skip
+        required=False,
+        queryset=Community.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label="All communities",
+        label="Community",
+    )
     participant = forms.CharField(
-        required=False, max_length=101, label="Participant",
+        required=False,
+        max_length=101,
+        label="Participant",
         widget=forms.TextInput(attrs={"placeholder": "@handle"}),
-    )  # fmt: skip
+    )
     since = forms.DateField(
-        required=False, label="From", help_text="UTC day, YYYY-MM-DD.",
+        required=False,
+        label="From",
+        help_text="UTC day, YYYY-MM-DD.",
         widget=forms.DateInput(attrs={"type": "date"}),
-    )  # fmt: skip
+    )
     until = forms.DateField(
-        required=False, label="To", help_text="UTC day, included.",
+        required=False,
+        label="To",
+        help_text="UTC day, included.",
         widget=forms.DateInput(attrs={"type": "date"}),
-    )  # fmt: skip
+    )
     before = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     # The URL speaks of from= and to=; the form's fields cannot be named "from".
@@ -73,9 +84,13 @@ class SearchForm(forms.Form):
         """The validated search; call only after is_valid()."""
         data = self.cleaned_data
         return SearchParams(
-            text=data["q"], community=data["community"], participant=data["participant"],
-            since=_day_start(data["since"]), until=_day_end(data["until"]), before=data["before"],
-        )  # fmt: skip
+            text=data["q"],
+            community=data["community"],
+            participant=data["participant"],
+            since=_day_start(data["since"]),
+            until=_day_end(data["until"]),
+            before=data["before"],
+        )
 
 
 def _day_start(day: date | None) -> datetime | None:

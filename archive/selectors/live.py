@@ -75,10 +75,15 @@ def chat_posts_withdrawn(*, chat: Chat, up_to: int) -> list[PostPlacement]:
     )
     return list(
         withdrawn.select_related("post").only(
-            "pk", "hidden", "hidden_reason", "created_at", "post__external_id",
-            "post__removed", "post__removed_reason",
+            "pk",
+            "hidden",
+            "hidden_reason",
+            "created_at",
+            "post__external_id",
+            "post__removed",
+            "post__removed_reason",
         )
-    )  # fmt: skip
+    )
 
 
 def chat_posts_first(*, chat: Chat, limit: int) -> list[PostPlacement]:

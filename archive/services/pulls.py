@@ -76,10 +76,13 @@ def cursor_record_error(
 ) -> None:
     # The failed request counts too: the rate limit sees it, though X bills no reads.
     SyncCursor.objects.filter(pk=cursor_id).update(
-        last_error=error[:2000], last_error_at=now, last_attempt_at=now,
-        consecutive_errors=F("consecutive_errors") + 1, next_allowed_at=retry_at,
+        last_error=error[:2000],
+        last_error_at=now,
+        last_attempt_at=now,
+        consecutive_errors=F("consecutive_errors") + 1,
+        next_allowed_at=retry_at,
         requests_total=F("requests_total") + 1,
-    )  # fmt: skip
+    )
 
 
 @contextmanager

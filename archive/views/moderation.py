@@ -117,16 +117,25 @@ def my_posts(request: HttpRequest) -> HttpResponse:
 def placement_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = HideForm(request.POST)
-    done = form.submit(lambda: moderation.placement_hide(
-            placement=placement, actor=request.user, reason=form.cleaned_data["reason"],
+    done = form.submit(
+        lambda: moderation.placement_hide(
+            placement=placement,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
         ),
-    )  # fmt: skip
+    )
     if done is None:
-        return _refused(request, {
-            "community": placement.community, "form": form, "placement": placement,
-            "heading": "Hide this post", "submit": "Hide",
-        })  # fmt: skip
+        return _refused(
+            request,
+            {
+                "community": placement.community,
+                "form": form,
+                "placement": placement,
+                "heading": "Hide this post",
+                "submit": "Hide",
+            },
+        )
     messages.success(
         request, "Post hidden from this community's archive." if done else "It was hidden already."
     )
@@ -144,10 +153,16 @@ def placement_unhide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         ),
     )
     if done is None:
-        return _refused(request, {
-            "community": placement.community, "form": form, "placement": placement,
-            "heading": "Show this post again", "submit": "Unhide",
-        })  # fmt: skip
+        return _refused(
+            request,
+            {
+                "community": placement.community,
+                "form": form,
+                "placement": placement,
+                "heading": "Show this post again",
+                "submit": "Unhide",
+            },
+        )
     messages.success(request, "Post shown again." if done else "It was not hidden.")
     return _back(request, form, _placement_url(placement))
 
@@ -157,16 +172,26 @@ def placement_unhide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def account_exclude(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = ExcludeForm(request.POST)
-    done = form.submit(lambda: moderation.account_exclude(
-            community=community, account=account, actor=request.user,
-            reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+    done = form.submit(
+        lambda: moderation.account_exclude(
+            community=community,
+            account=account,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
         ),
-    )  # fmt: skip
+    )
     if done is None:
-        return _refused(request, {
-            "community": community, "form": form, "account": account,
-            "heading": f"Exclude @{account.handle} from this archive", "submit": "Exclude",
-        })  # fmt: skip
+        return _refused(
+            request,
+            {
+                "community": community,
+                "form": form,
+                "account": account,
+                "heading": f"Exclude @{account.handle} from this archive",
+                "submit": "Exclude",
+            },
+        )
     text = f"@{account.handle} is excluded: its posts here are hidden, future ones too."
     messages.success(request, text if done else f"@{account.handle} was excluded already.")
     return _back(request, form, _log_url(slug))
@@ -177,16 +202,25 @@ def account_exclude(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def account_include(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
-    done = form.submit(lambda: moderation.account_include(
-            community=community, account=account, actor=request.user,
+    done = form.submit(
+        lambda: moderation.account_include(
+            community=community,
+            account=account,
+            actor=request.user,
             note=form.cleaned_data["note"],
         ),
-    )  # fmt: skip
+    )
     if done is None:
-        return _refused(request, {
-            "community": community, "form": form, "account": account,
-            "heading": f"Lift the exclusion of @{account.handle}", "submit": "Lift",
-        })  # fmt: skip
+        return _refused(
+            request,
+            {
+                "community": community,
+                "form": form,
+                "account": account,
+                "heading": f"Lift the exclusion of @{account.handle}",
+                "submit": "Lift",
+            },
+        )
     text = f"@{account.handle} is no longer excluded: its posts show again."
     messages.success(request, text if done else f"@{account.handle} was not excluded.")
     return _back(request, form, _log_url(slug))
