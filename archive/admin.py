@@ -41,9 +41,16 @@ class PostPlacementAdmin(admin.ModelAdmin):
 @admin.register(SyncCursor)
 class SyncCursorAdmin(admin.ModelAdmin):
     list_display = (
-        "query", "network", "community", "last_success_at", "consecutive_errors",
-        "next_allowed_at", "reads_total", "requests_total", "malformed_count",
-    )  # fmt: skip
+        "query",
+        "network",
+        "community",
+        "last_success_at",
+        "consecutive_errors",
+        "next_allowed_at",
+        "reads_total",
+        "requests_total",
+        "malformed_count",
+    )
     list_filter = ("network", "community")
     search_fields = ("query", "last_error")
 

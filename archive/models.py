@@ -9,14 +9,9 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
+from archive.networks import Network  # app code imports it from here, beside the models
 from chats.models import Chat
 from community.models import Community
-
-
-class Network(models.TextChoices):
-    X = "x", "X"
-    MASTODON = "mastodon", "Mastodon"
-    BLUESKY = "bluesky", "Bluesky"
 
 
 class Account(models.Model):

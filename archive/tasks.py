@@ -25,10 +25,10 @@ from community.models import Community
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 6
+# At-least-once delivery is every task's (settings: CELERY_TASK_ACKS_LATE and friends);
+# pulls differ in their retries and in a time limit of their own.
 PULL_TASK_OPTIONS = {
     "bind": True,
-    "acks_late": True,
-    "reject_on_worker_lost": True,
     "max_retries": MAX_RETRIES,
     "soft_time_limit": settings.ARCHIVE_PULL_TIME_LIMIT - 30,
     "time_limit": settings.ARCHIVE_PULL_TIME_LIMIT,
@@ -97,6 +97,5 @@ def dispatch_pulls() -> int:
         targets = pulls.pulls_due()
         for target in targets:
             task = pull_stream if target.kind == "stream" else pull_chat
-            # mypy cannot type a lambda with default arguments (python/mypy#15459).
-            transaction.on_commit(lambda t=task, pk=target.pk: t.delay(pk))  # type: ignore[misc]
+            task.delay_on_commit(target.pk)
     return len(targets)

@@ -35,9 +35,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from archive.forms.search import Cursor, SearchParams
 from archive.models import Post
-from archive.selectors.search import search_posts
+from archive.paging import Cursor
+from archive.selectors.search import SearchParams, search_posts
 from chats.models import Chat
 from community.models import Community
 

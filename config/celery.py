@@ -4,7 +4,9 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("community")
+# DjangoTask adds delay_on_commit and apply_async_on_commit: enqueue once the caller's
+# transaction commits. (Celery's Django fixup picks it too; named here, it is certain.)
+app = Celery("community", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

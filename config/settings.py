@@ -232,8 +232,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
     }
-# At-least-once delivery: a task is acknowledged only when done, a worker that
-# dies hands its task back, and each worker process holds one task at a time.
+# At-least-once delivery, for every task and set only here: a task is acknowledged
+# only when done, a worker that dies hands its task back, and each worker process
+# holds one task at a time. Every task must therefore be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

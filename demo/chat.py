@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from archive.models import Post
+from archive.models import Network, Post
 from archive.services.ingest import posts_store
 from archive.sources.x import normalise_x_page
 from archive.sources.x_objects import (
@@ -475,7 +475,7 @@ def recording_store(*, recording: Recording, until: datetime | None = None) -> i
     """Store the recorded posts up to `until` that are not stored yet; returns how many."""
     due = recording.until(until)
     stored = set(
-        Post.objects.filter(network="x", external_id__in=[p.tweet["id"] for p in due])
+        Post.objects.filter(network=Network.X, external_id__in=[p.tweet["id"] for p in due])
         .values_list("external_id", flat=True)
     )  # fmt: skip
     new = 0

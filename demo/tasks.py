@@ -9,7 +9,7 @@ from celery import shared_task
 from demo.chat import demo_replay
 
 
-@shared_task(ignore_result=True)
+@shared_task
 def replay_demo_chat() -> int:
     """Store the recorded posts of every live demo chat whose time has come."""
     return demo_replay()

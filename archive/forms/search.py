@@ -1,13 +1,13 @@
 """The archive search form: every query parameter of /search/ is validated here."""
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from django import forms
 
 from archive.paging import BadCursor, Cursor
+from archive.selectors.search import SearchParams
 from community.models import Community
 
 Q_MAX_LENGTH = 200
@@ -15,44 +15,39 @@ Q_MAX_LENGTH = 200
 HANDLE_RE = re.compile(r"@?([\w.\-@]{1,100})")
 
 
-@dataclass(frozen=True)
-class SearchParams:
-    """A valid search: what the selector needs, nothing about forms."""
-
-    text: str = ""
-    community: Community | None = None
-    participant: str = ""
-    since: datetime | None = None
-    until: datetime | None = None
-    before: Cursor | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.text or self.community or self.participant or self.since or self.until)
-
-
 class SearchForm(forms.Form):
     q = forms.CharField(
-        required=False, max_length=Q_MAX_LENGTH, label="Search posts",
+        required=False,
+        max_length=Q_MAX_LENGTH,
+        label="Search posts",
         help_text='Words, "an exact phrase", -without, or #hashtag.',
         widget=forms.TextInput(attrs={"type": "search", "maxlength": Q_MAX_LENGTH}),
-    )  # fmt: skip
+    )
     community = forms.ModelChoiceField(
-        required=False, queryset=Community.objects.order_by("name"), to_field_name="slug",
-        empty_label="All communities", label="Community",
-    )  # fmt: skip
+        required=False,
+        queryset=Community.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label="All communities",
+        label="Community",
+    )
     participant = forms.CharField(
-        required=False, max_length=101, label="Participant",
+        required=False,
+        max_length=101,
+        label="Participant",
         widget=forms.TextInput(attrs={"placeholder": "@handle"}),
-    )  # fmt: skip
+    )
     since = forms.DateField(
-        required=False, label="From", help_text="UTC day, YYYY-MM-DD.",
+        required=False,
+        label="From",
+        help_text="UTC day, YYYY-MM-DD.",
         widget=forms.DateInput(attrs={"type": "date"}),
-    )  # fmt: skip
+    )
     until = forms.DateField(
-        required=False, label="To", help_text="UTC day, included.",
+        required=False,
+        label="To",
+        help_text="UTC day, included.",
         widget=forms.DateInput(attrs={"type": "date"}),
-    )  # fmt: skip
+    )
     before = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     # The URL speaks of from= and to=; the form's fields cannot be named "from".
@@ -90,9 +85,13 @@ class SearchForm(forms.Form):
         """The validated search; call only after is_valid()."""
         data = self.cleaned_data
         return SearchParams(
-            text=data["q"], community=data["community"], participant=data["participant"],
-            since=_day_start(data["since"]), until=_day_end(data["until"]), before=data["before"],
-        )  # fmt: skip
+            text=data["q"],
+            community=data["community"],
+            participant=data["participant"],
+            since=_day_start(data["since"]),
+            until=_day_end(data["until"]),
+            before=data["before"],
+        )
 
 
 def _day_start(day: date | None) -> datetime | None:

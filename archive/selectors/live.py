@@ -21,9 +21,9 @@ def chat_in_community(*, slug: str, pk: int) -> Chat | None:
 
 
 def _host_flags(chat: Chat) -> dict[str, Exists]:
-    """Whether the chat has hosts, and whether each placement's author is one of them:
-    the transcript's rule (archive.transcript.Hosts), by X handle or as the member behind
-    the account."""
+    """Whether the chat has hosts, and whether each placement's author is one of them, by
+    X handle or as the member behind the account: archive.transcript.Hosts's rule, in SQL
+    (tests/archive/live/test_host_rule.py holds the two to the same answers)."""
     handle = OuterRef("post__author__handle")
     hosts = ChatHost.objects.filter(chat_id=chat.pk)
     by_author = hosts.filter(
@@ -75,10 +75,15 @@ def chat_posts_withdrawn(*, chat: Chat, up_to: int) -> list[PostPlacement]:
     )
     return list(
         withdrawn.select_related("post").only(
-            "pk", "hidden", "hidden_reason", "created_at", "post__external_id",
-            "post__removed", "post__removed_reason",
+            "pk",
+            "hidden",
+            "hidden_reason",
+            "created_at",
+            "post__external_id",
+            "post__removed",
+            "post__removed_reason",
         )
-    )  # fmt: skip
+    )
 
 
 def chat_posts_first(*, chat: Chat, limit: int) -> list[PostPlacement]:

@@ -36,9 +36,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from psycopg2.errors import QueryCanceled
 
-from archive.forms.search import SearchParams
 from archive.models import Account, Post, PostPlacement
 from archive.paging import Cursor
+from community.models import Community
 
 PAGE_SIZE = 20
 LIMIT = PAGE_SIZE + 1  # one more tells whether there is a next page
@@ -63,6 +63,22 @@ _MARKED_RE = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 
 # The named parameters of the PostgreSQL page query.
 type SqlValues = dict[str, int | str | datetime | list[int]]
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A valid search (archive.forms.search.SearchForm builds one from the URL)."""
+
+    text: str = ""
+    community: Community | None = None
+    participant: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    before: Cursor | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.text or self.community or self.participant or self.since or self.until)
 
 
 @dataclass(frozen=True)
@@ -217,10 +233,14 @@ def _postgres_page(
             return []
     base = _base_sql(params, values)
     sql = _PAGE_SQL.format(
-        base=base.format(t="p"), base_w=base.format(t="w"), match=_match_sql(parsed, values),
-        visible=_visible_sql(params, values), window=int(window),
-        last_of_window=int(window) - 1, limit=LIMIT,
-    )  # fmt: skip
+        base=base.format(t="p"),
+        base_w=base.format(t="w"),
+        match=_match_sql(parsed, values),
+        visible=_visible_sql(params, values),
+        window=int(window),
+        last_of_window=int(window) - 1,
+        limit=LIMIT,
+    )
     # jit: the never-run branch's cost estimate crosses jit_above_cost, and compiling the
     # plan cost ~17 ms on a query that runs in under 1. The timeout keeps one slow search
     # (a word common only in old posts, on a far bigger archive) from holding a worker.
@@ -323,13 +343,23 @@ def _headline(text: str) -> SearchHeadline:
         | SearchQuery(text, search_type="websearch", config="simple")
     )
     body = Func(
-        F("post__text"), Value(f"<>{START}{STOP}{LT}{GT}"), Value(f"{LT}{GT}"),
-        function="translate", output_field=TextField(),
-    )  # fmt: skip
+        F("post__text"),
+        Value(f"<>{START}{STOP}{LT}{GT}"),
+        Value(f"{LT}{GT}"),
+        function="translate",
+        output_field=TextField(),
+    )
     return SearchHeadline(
-        body, query, config=own_config, start_sel=START, stop_sel=STOP,
-        max_words=30, min_words=12, max_fragments=2, fragment_delimiter=" … ",
-    )  # fmt: skip
+        body,
+        query,
+        config=own_config,
+        start_sel=START,
+        stop_sel=STOP,
+        max_words=30,
+        min_words=12,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
 
 
 def _results(
@@ -340,9 +370,10 @@ def _results(
         result = by_post.get(placement.post_id)
         if result is None:
             by_post[placement.post_id] = SearchResult(
-                post=placement.post, placement=placement,
+                post=placement.post,
+                placement=placement,
                 snippet=_snippet(placement, parsed, postgres=postgres),
-            )  # fmt: skip
+            )
         else:
             result.also_in.append(placement)
     # A placement hidden between the two queries leaves its post out, nothing more.

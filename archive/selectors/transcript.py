@@ -1,5 +1,8 @@
 """Reads for a chat's transcript: a fixed number of queries, whatever the number of posts."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db.models import Exists, Model, OuterRef, Prefetch, prefetch_related_objects
 from django.db.models.base import ModelState
 
@@ -37,15 +40,17 @@ _POST_FIELDS = [
     f.attname for f in Post._meta.concrete_fields if f.attname not in ("raw", "search_vector")
 ]
 _ACCOUNT_FIELDS = [f.attname for f in Account._meta.concrete_fields]
-_MEMBER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+# A member shows only as the link on their posts (get_absolute_url). The other columns,
+# the password hash among them, stay in the database: deferred, as `.only()` leaves them.
+_MEMBER_FIELDS = ["id", "username"]
 
 
 def chat_placements(*, chat: Chat) -> list[PostPlacement]:
     """The chat's placements in time order, hidden ones too, each with post, author, member.
 
-    The same instances `.select_related("post__author__member")` would give, built from
-    one `values_list` query: Django's per-instance __init__ and signals cost ~30 µs a row,
-    a third of a 3,000-post transcript's budget. Authors and members are shared instances.
+    The instances `.select_related("post__author__member")` with the columns above would
+    give, built from one `values_list` query by instance_from_db. Authors and members are
+    shared instances.
     """
     columns = [
         *_PLACEMENT_FIELDS,
@@ -71,15 +76,15 @@ def chat_placements(*, chat: Chat) -> list[PostPlacement]:
         if account is None:
             member = None
             if member_values[0] is not None:
-                member = members.get(member_values[0]) or _loaded(
+                member = members.get(member_values[0]) or instance_from_db(
                     User, _MEMBER_FIELDS, member_values, db
                 )
                 members[member.pk] = member
-            account = _loaded(Account, _ACCOUNT_FIELDS, account_values, db, member=member)
+            account = instance_from_db(Account, _ACCOUNT_FIELDS, account_values, db, member=member)
             accounts[account.pk] = account
-        post = _loaded(Post, _POST_FIELDS, post_values, db, author=account)
+        post = instance_from_db(Post, _POST_FIELDS, post_values, db, author=account)
         placements.append(
-            _loaded(PostPlacement, _PLACEMENT_FIELDS, placement_values, db, post=post)
+            instance_from_db(PostPlacement, _PLACEMENT_FIELDS, placement_values, db, post=post)
         )
     return placements
 
@@ -92,13 +97,28 @@ def _cuts(*groups: list[str]) -> list[tuple[int, int]]:
     return cuts
 
 
-def _loaded[M: Model](
-    model: type[M], names: list[str], values: tuple, db: str, **related: Model | None
+def instance_from_db[M: Model](
+    model: type[M], attnames: Sequence[str], values: Sequence[Any], db: str, **related: Model | None
 ) -> M:
-    # What Model.from_db leaves behind, without __init__: attribute values, a saved state,
-    # and the related objects where select_related would have cached them.
+    """What `model.from_db(db, attnames, values)` returns, with `related` (by relation
+    name) cached as select_related caches it; built without calling __init__.
+
+    Model.__init__ and its pre_init/post_init signals cost three times as much: for the
+    placement and post of each row, tens of milliseconds of every uncached 3,000-post
+    transcript. This relies on Django internals, pinned by the test
+    test_it_builds_instances_as_model_from_db_does (tests/archive/transcript/
+    test_query_count.py), so that an upgrade that changes them fails there:
+    - a concrete field's value is the instance __dict__ entry named by its Field.attname;
+      a field with no entry is deferred (Model.get_deferred_fields; loaded on access by
+      refresh_from_db);
+    - `_state` is a django.db.models.base.ModelState on which from_db sets only `adding`
+      (False) and `db`; its other attributes (fetch_mode, peers) keep their defaults;
+    - select_related puts a related object, or None, in `_state.fields_cache` under the
+      relation's name, where the forward descriptor looks before it queries;
+    - nothing listens to pre_init or post_init for the models built here.
+    """
     instance = model.__new__(model)
-    instance.__dict__.update(zip(names, values, strict=True))
+    instance.__dict__.update(zip(attnames, values, strict=True))
     instance._state = ModelState()
     instance._state.adding = False
     instance._state.db = db

@@ -24,6 +24,7 @@ from archive.models import (
     Account,
     AccountExclusion,
     HiddenReason,
+    Network,
     Post,
     PostPlacement,
     ReadUsage,
@@ -37,16 +38,29 @@ from members.models import User
 logger = logging.getLogger(__name__)
 
 POST_REFRESH_FIELDS = [
-    "author", "text", "html", "conversation_id", "reply_to_id", "quoted_id", "language",
-    "like_count", "reply_count", "repost_count", "quote_count", "media", "links", "hashtags",
+    "author",
+    "text",
+    "html",
+    "conversation_id",
+    "reply_to_id",
+    "quoted_id",
+    "language",
+    "like_count",
+    "reply_count",
+    "repost_count",
+    "quote_count",
+    "media",
+    "links",
+    "hashtags",
     "raw",
-]  # fmt: skip
-# A since_id older than seven days is refused by recent search: start afresh before that.
-CURSOR_MAX_AGE = timedelta(days=6, hours=23)
+]
 # A cursor with no gap left by a stopped pull (see SyncCursor.resume_until_id).
 NO_GAP = {
-    "resume_since_id": "", "resume_start_time": None, "resume_until_id": "", "resume_newest_id": "",
-}  # fmt: skip
+    "resume_since_id": "",
+    "resume_start_time": None,
+    "resume_until_id": "",
+    "resume_newest_id": "",
+}
 
 
 @dataclass
@@ -73,25 +87,33 @@ class PullResult:
 
 def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, str], int]:
     unique = dict(sorted({(a.network, a.external_id): a for a in accounts}.items()))
-    linked = dict(
-        User.objects.filter(x_user_id__in=[key[1] for key in unique if key[0] == "x"])
-        .values_list("x_user_id", "pk")
-    )  # fmt: skip
+    # An X account belongs to the member who logged in with it.
+    x_ids = [external_id for network, external_id in unique if network == Network.X]
+    linked = dict(User.objects.filter(x_user_id__in=x_ids).values_list("x_user_id", "pk"))
     wanted = {
-        key: (a.handle, a.display_name, a.avatar_url, linked.get(key[1]) if key[0] == "x" else None)
-        for key, a in unique.items()
+        (network, external_id): (
+            a.handle,
+            a.display_name,
+            a.avatar_url,
+            linked.get(external_id) if network == Network.X else None,
+        )
+        for (network, external_id), a in unique.items()
     }
     # Chat regulars post again and again: rewriting their unchanged rows was a fifth of
     # the store's time in benchmarks/ingest.py. Only new or changed accounts are written.
     ids = _unchanged_accounts(wanted)
     rows = [
         Account(
-            network=network, external_id=external_id, handle=handle, display_name=display_name,
-            avatar_url=avatar_url, member_id=member_id,
+            network=network,
+            external_id=external_id,
+            handle=handle,
+            display_name=display_name,
+            avatar_url=avatar_url,
+            member_id=member_id,
         )
         for (network, external_id), (handle, display_name, avatar_url, member_id) in wanted.items()
         if (network, external_id) not in ids
-    ]  # fmt: skip
+    ]
     if not rows:
         return ids
     Account.objects.bulk_create(
@@ -124,15 +146,25 @@ def _unchanged_accounts(
 def _post_row(post: NormalisedPost, author_id: int) -> Post:
     metrics = post.metrics
     return Post(
-        network=post.network, external_id=post.external_id, author_id=author_id,
-        text=post.text, html=post.html, created_at=post.created_at,
-        conversation_id=post.conversation_id or "", reply_to_id=post.reply_to_id or "",
-        quoted_id=post.quoted_id or "", language=post.language or "",
-        like_count=metrics.get("likes", 0), reply_count=metrics.get("replies", 0),
-        repost_count=metrics.get("reposts", 0), quote_count=metrics.get("quotes", 0),
-        media=list(post.media), links=list(post.links),
-        hashtags=list(post.hashtags), raw=post.raw,
-    )  # fmt: skip
+        network=post.network,
+        external_id=post.external_id,
+        author_id=author_id,
+        text=post.text,
+        html=post.html,
+        created_at=post.created_at,
+        conversation_id=post.conversation_id or "",
+        reply_to_id=post.reply_to_id or "",
+        quoted_id=post.quoted_id or "",
+        language=post.language or "",
+        like_count=metrics.get("likes", 0),
+        reply_count=metrics.get("replies", 0),
+        repost_count=metrics.get("reposts", 0),
+        quote_count=metrics.get("quotes", 0),
+        media=list(post.media),
+        links=list(post.links),
+        hashtags=list(post.hashtags),
+        raw=post.raw,
+    )
 
 
 def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
@@ -146,9 +178,17 @@ def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
     chats = list(
         Chat.objects.not_cancelled()
         .filter(start_at__lte=latest + margin, end_at__gte=earliest - margin)
-        .only("pk", "community_id", "hashtag", "extra_hashtags", "start_at", "end_at",
-              "pre_window", "post_window")
-    )  # fmt: skip
+        .only(
+            "pk",
+            "community_id",
+            "hashtag",
+            "extra_hashtags",
+            "start_at",
+            "end_at",
+            "pre_window",
+            "post_window",
+        )
+    )
     communities = dict(
         Community.objects.annotate(tag=Lower("hashtag"))
         .filter(tag__in=tags)
@@ -232,9 +272,11 @@ def _upsert_posts_orm(rows: Sequence[Post]) -> int:
         ).values_list("network", "external_id")
     )
     Post.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["network", "external_id"],
+        rows,
+        update_conflicts=True,
+        unique_fields=["network", "external_id"],
         update_fields=[*POST_REFRESH_FIELDS, "updated_at"],
-    )  # fmt: skip
+    )
     return sum(1 for r in rows if (r.network, r.external_id) not in known)
 
 
@@ -271,9 +313,13 @@ def _upsert_posts_postgresql(rows: Sequence[Post]) -> int:
     values = [_post_values(r, now) for r in rows]
     with connection.cursor() as cursor:
         returned = execute_values(
-            cursor.cursor, _POST_UPSERT_SQL, values, template=_POST_UPSERT_ROW,
-            page_size=len(values), fetch=True,
-        )  # fmt: skip
+            cursor.cursor,
+            _POST_UPSERT_SQL,
+            values,
+            template=_POST_UPSERT_ROW,
+            page_size=len(values),
+            fetch=True,
+        )
     ids = {(network, external_id): pk for pk, network, external_id, _ in returned}
     for r in rows:
         r.pk = ids[(r.network, r.external_id)]
@@ -282,12 +328,29 @@ def _upsert_posts_postgresql(rows: Sequence[Post]) -> int:
 
 def _post_values(r: Post, now: datetime) -> tuple:
     return (
-        r.network, r.external_id, r.author_id, r.text, r.html, r.created_at, r.conversation_id,
-        r.reply_to_id, r.quoted_id, r.language, r.like_count, r.reply_count, r.repost_count,
-        r.quote_count, json.dumps(r.media), json.dumps(r.links), json.dumps(r.hashtags),
+        r.network,
+        r.external_id,
+        r.author_id,
+        r.text,
+        r.html,
+        r.created_at,
+        r.conversation_id,
+        r.reply_to_id,
+        r.quoted_id,
+        r.language,
+        r.like_count,
+        r.reply_count,
+        r.repost_count,
+        r.quote_count,
+        json.dumps(r.media),
+        json.dumps(r.links),
+        json.dumps(r.hashtags),
         json.dumps(r.raw),
-        r.removed, r.removed_reason, now, now,
-    )  # fmt: skip
+        r.removed,
+        r.removed_reason,
+        now,
+        now,
+    )
 
 
 def _retire_edited(posts: Sequence[NormalisedPost]) -> None:
@@ -349,32 +412,14 @@ def _record_usage(*, cursor: SyncCursor, chat: Chat | None, now: datetime, reads
 # --- One pull -------------------------------------------------------------------
 
 
-def is_fresh(cursor: SyncCursor, *, now: datetime) -> bool:
-    """Whether the network still accepts the cursor's newest id as a since_id."""
-    recent = cursor.last_success_at and now - cursor.last_success_at < CURSOR_MAX_AGE
-    return bool(cursor.newest_id and recent)
-
-
-def pull_query_for(
-    *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
-) -> PullQuery:
-    """Fill a stopped pull's gap first; else continue from a fresh cursor or the window's start."""
-    hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
-    if cursor.resuming:
-        return PullQuery(
-            hashtags=hashtags, since_id=cursor.resume_since_id or None,
-            start_time=cursor.resume_start_time, end_time=end_time,
-            until_id=cursor.resume_until_id,
-        )  # fmt: skip
-    if is_fresh(cursor, now=now):
-        return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
-    return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
-
-
 def _advance(
-    *, cursor: SyncCursor, newest_id: str | None, now: datetime, since_id: str | None,
+    *,
+    cursor: SyncCursor,
+    newest_id: str | None,
+    now: datetime,
+    since_id: str | None,
     followers: Sequence[SyncCursor],
-) -> None:  # fmt: skip
+) -> None:
     """Mark the pull complete; call in the transaction of its last page."""
     changes = {"last_success_at": now, "last_error": "", "consecutive_errors": 0, **NO_GAP}
     if newest_id:
@@ -401,9 +446,11 @@ def _keep_gap(
     if not (newest_id and oldest_id):
         return  # nothing stored yet: the next pull simply starts over
     SyncCursor.objects.filter(pk=cursor.pk).update(
-        resume_since_id=query.since_id or "", resume_start_time=query.start_time,
-        resume_until_id=oldest_id, resume_newest_id=newest_id,
-    )  # fmt: skip
+        resume_since_id=query.since_id or "",
+        resume_start_time=query.start_time,
+        resume_until_id=oldest_id,
+        resume_newest_id=newest_id,
+    )
 
 
 def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datetime) -> StoreResult:
@@ -421,9 +468,14 @@ def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datet
 
 
 def pull_run(
-    *, cursor: SyncCursor, source: Source, query: PullQuery, chat: Chat | None = None,
-    followers: Sequence[SyncCursor] = (), now: datetime | None = None,
-) -> PullResult:  # fmt: skip
+    *,
+    cursor: SyncCursor,
+    source: Source,
+    query: PullQuery,
+    chat: Chat | None = None,
+    followers: Sequence[SyncCursor] = (),
+    now: datetime | None = None,
+) -> PullResult:
     """Fetch every page of the query and store it page by page within the read budget.
 
     Each page commits with its usage. The cursor moves only in the transaction of
@@ -442,8 +494,9 @@ def pull_run(
     # Filling a gap: the posts above it were stored by the pull that left it.
     newest_id = cursor.resume_newest_id if query.until_id else None
     oldest_id = query.until_id
-    advance = partial(_advance, cursor=cursor, now=now, since_id=query.since_id,
-                      followers=followers)  # fmt: skip
+    advance = partial(
+        _advance, cursor=cursor, now=now, since_id=query.since_id, followers=followers
+    )
     # Each step of the generator is one request: the budget is checked between them.
     for page in source.fetch_pages(query):
         newest_id = newest_id or page.newest_id

@@ -63,9 +63,13 @@ def placement_hide(*, placement: PostPlacement, actor: User, reason: str, note: 
     placement.hidden, placement.hidden_reason = True, reason
     _bump_chat_of(placement)
     _log(
-        kind=Kind.HIDE_POST, actor=actor, community_id=placement.community_id,
-        post_id=placement.post_id, reason=reason, note=note,
-    )  # fmt: skip
+        kind=Kind.HIDE_POST,
+        actor=actor,
+        community_id=placement.community_id,
+        post_id=placement.post_id,
+        reason=reason,
+        note=note,
+    )
     return True
 
 
@@ -91,9 +95,12 @@ def placement_unhide(*, placement: PostPlacement, actor: User, note: str = "") -
     placement.hidden, placement.hidden_reason = False, ""
     _bump_chat_of(placement)
     _log(
-        kind=Kind.UNHIDE_POST, actor=actor, community_id=placement.community_id,
-        post_id=placement.post_id, note=note,
-    )  # fmt: skip
+        kind=Kind.UNHIDE_POST,
+        actor=actor,
+        community_id=placement.community_id,
+        post_id=placement.post_id,
+        note=note,
+    )
     return True
 
 
@@ -121,9 +128,13 @@ def account_exclude(
     )
     _bump_chats(_account_placements(community, account).filter(hidden_reason=HiddenReason.EXCLUDED))
     _log(
-        kind=Kind.EXCLUDE_ACCOUNT, actor=actor, community=community, account=account,
-        reason=reason, note=note,
-    )  # fmt: skip
+        kind=Kind.EXCLUDE_ACCOUNT,
+        actor=actor,
+        community=community,
+        account=account,
+        reason=reason,
+        note=note,
+    )
     return True
 
 

@@ -15,27 +15,21 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from archive.models import SourceHealth, SyncCursor
-from archive.services.ingest import (
-    PullResult,
-    cursor_for,
-    is_fresh,
-    pull_query_for,
-    pull_run,
-    query_key,
+from archive.models import Network, SourceHealth, SyncCursor
+from archive.services.ingest import PullResult, cursor_for, pull_run, query_key
+from archive.sources.base import (
+    PullQuery,
+    RateLimited,
+    Source,
+    SourceAuthError,
+    SourceError,
 )
-from archive.sources.base import RateLimited, Source, SourceAuthError, SourceError
 from archive.sources.x import XSource
 from chats.models import Chat
 from common.locks import exclusive
 from community.models import Community
 
 logger = logging.getLogger(__name__)
-
-# Recent search reaches seven days back; keep clear of the edge.
-SEARCH_HORIZON = timedelta(days=7) - timedelta(minutes=5)
-# end_time must lie at least 10 s before the request.
-END_TIME_MIN_AGE = timedelta(seconds=15)
 
 
 def x_source() -> XSource:
@@ -82,10 +76,13 @@ def cursor_record_error(
 ) -> None:
     # The failed request counts too: the rate limit sees it, though X bills no reads.
     SyncCursor.objects.filter(pk=cursor_id).update(
-        last_error=error[:2000], last_error_at=now, last_attempt_at=now,
-        consecutive_errors=F("consecutive_errors") + 1, next_allowed_at=retry_at,
+        last_error=error[:2000],
+        last_error_at=now,
+        last_attempt_at=now,
+        consecutive_errors=F("consecutive_errors") + 1,
+        next_allowed_at=retry_at,
         requests_total=F("requests_total") + 1,
-    )  # fmt: skip
+    )
 
 
 @contextmanager
@@ -125,12 +122,41 @@ class Target:
     pk: int
 
 
-def chat_cursor(*, chat: Chat, network: str = "x") -> SyncCursor:
+def chat_cursor(*, chat: Chat, network: str = Network.X) -> SyncCursor:
     return cursor_for(network=network, community=chat.community, hashtags=chat.hashtags)
 
 
-def stream_cursor(*, community: Community, network: str = "x") -> SyncCursor:
+def stream_cursor(*, community: Community, network: str = Network.X) -> SyncCursor:
     return cursor_for(network=network, community=community, hashtags=[community.hashtag])
+
+
+def is_fresh(cursor: SyncCursor, *, now: datetime) -> bool:
+    """Whether the cursor's newest id may still go out as a since_id.
+
+    Its post is no younger than the cursor's last success: once that is older than X's
+    search window, so is the id. (Younger, the id may still be older: the source then
+    trades it for the window's start.)
+    """
+    recent = cursor.last_success_at and now - cursor.last_success_at < XSource.SEARCH_WINDOW
+    return bool(cursor.newest_id and recent)
+
+
+def pull_query_for(
+    *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
+) -> PullQuery:
+    """Fill a stopped pull's gap first; else continue from a fresh cursor or the window's start."""
+    hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
+    if cursor.resuming:
+        return PullQuery(
+            hashtags=hashtags,
+            since_id=cursor.resume_since_id or None,
+            start_time=cursor.resume_start_time,
+            end_time=end_time,
+            until_id=cursor.resume_until_id,
+        )
+    if is_fresh(cursor, now=now):
+        return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
+    return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
 
 
 def chat_pull(
@@ -138,8 +164,8 @@ def chat_pull(
 ) -> PullResult:
     """Pull the chat's hashtags from the window's start (or the cursor) to its end."""
     now = now or timezone.now()
-    start = max(chat.window_start, now - SEARCH_HORIZON)
-    end = chat.window_end if chat.window_end <= now - END_TIME_MIN_AGE else None
+    start = max(chat.window_start, now - XSource.SEARCH_WINDOW)
+    end = chat.window_end if chat.window_end <= now - XSource.END_TIME_MIN_AGE else None
     query = pull_query_for(cursor=cursor, start_time=start, end_time=end, now=now)
     followers = _stream_followers(chat=chat, cursor=cursor)
     fresh_start = query.since_id is None and query.until_id is None
@@ -168,7 +194,7 @@ def stream_pull(
 ) -> PullResult:
     """Pull the community's hashtag since the last sweep (first time: a day back)."""
     now = now or timezone.now()
-    start = now - min(settings.ARCHIVE_STREAM_BACKFILL, SEARCH_HORIZON)
+    start = now - min(settings.ARCHIVE_STREAM_BACKFILL, XSource.SEARCH_WINDOW)
     query = pull_query_for(cursor=cursor, start_time=start, end_time=None, now=now)
     return pull_run(cursor=cursor, source=source, query=query, now=now)
 
@@ -194,7 +220,7 @@ def _due(cursor: SyncCursor | None, interval: timedelta, now: datetime) -> bool:
     return cursor.last_attempt_at is None or cursor.last_attempt_at + interval <= now
 
 
-def pulls_due(*, now: datetime | None = None, network: str = "x") -> list[Target]:
+def pulls_due(*, now: datetime | None = None, network: str = Network.X) -> list[Target]:
     """Every pull that should start now; claims final sweeps so each runs once."""
     now = now or timezone.now()
     if not settings.X_BEARER_TOKEN:
@@ -226,8 +252,9 @@ def pulls_due(*, now: datetime | None = None, network: str = "x") -> list[Target
 
 def _claim_final_sweeps(now: datetime) -> list[int]:
     delay = settings.ARCHIVE_FINAL_SWEEP_DELAY
+    searchable = now - XSource.SEARCH_WINDOW  # X holds nothing of a chat that ended before
     due = Chat.objects.not_cancelled().filter(
-        final_sweep_at__isnull=True, end_at__lte=now - delay, end_at__gte=now - SEARCH_HORIZON
+        final_sweep_at__isnull=True, end_at__lte=now - delay, end_at__gte=searchable
     )
     claimed = []
     for pk in due.values_list("pk", flat=True):

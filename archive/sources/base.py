@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from archive.networks import Network
+
 
 @dataclass(frozen=True, slots=True)
 class NormalisedAccount:
@@ -91,7 +93,7 @@ class SourceUnavailable(SourceError):
 
 
 class Source(Protocol):
-    network: str
+    network: Network
 
     def fetch_pages(self, query: PullQuery) -> Iterator[Page]:
         """Yield pages newest first; the caller may commit each page and stop at any time."""

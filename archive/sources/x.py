@@ -10,6 +10,7 @@ from typing import Any
 import requests
 import tweepy
 
+from archive.networks import Network
 from archive.post_html import render_post_html, shared_links, unescape_x_text
 from archive.sources.base import (
     NormalisedAccount,
@@ -26,15 +27,10 @@ from archive.sources.x_objects import snowflake_time
 
 logger = logging.getLogger(__name__)
 
-NETWORK = "x"
 DEFAULT_BASE_URL = "https://api.x.com"
 MAX_QUERY_LENGTH = 512
 # tweepy 4.17 hard-codes this host in BaseClient.request; our session rebases it.
 TWEEPY_HOST = "https://api.twitter.com"
-# Recent search refuses start_time/since_id older than seven days; keep a margin for clock skew.
-SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=1)
-# end_time must be 10 s before the request; omitted, X uses now minus 30 s.
-END_TIME_MIN_AGE = timedelta(seconds=15)
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
 
 TWEET_FIELDS = [
@@ -185,7 +181,7 @@ def _post(
     if author_id not in users:
         raise _Malformed(f"author {author_id} is not in includes.users")
     return NormalisedPost(
-        network=NETWORK,
+        network=Network.X,
         external_id=tweet_id,
         author=_account(users[author_id]),
         text=unescape_x_text(raw_text),
@@ -250,7 +246,7 @@ def _account(user: Mapping[str, Any]) -> NormalisedAccount:
     name = user.get("name")
     avatar = user.get("profile_image_url")
     return NormalisedAccount(
-        network=NETWORK,
+        network=Network.X,
         external_id=str(user["id"]),
         handle=handle,
         display_name=name if isinstance(name, str) and name else handle,
@@ -362,7 +358,27 @@ class _RebasingSession(requests.Session):
 
 
 class XSource:
-    network = NETWORK
+    """Recent search, page by page; the one home of X's time limits and our margins."""
+
+    network = Network.X
+
+    # What recent search (GET /2/tweets/search/recent) accepts, checked by X at every
+    # request, each page of a pull included:
+    # start_time and since_id at most seven days old,
+    SEARCH_LIMIT = timedelta(days=7)
+    # end_time at least ten seconds old (omitted, X searches up to now minus 30 s).
+    END_TIME_LIMIT = timedelta(seconds=10)
+
+    # What we ask for, inside those limits. Every page of a pull sends the same start_time
+    # or since_id again, so a bound chosen when the pull starts must still be younger than
+    # seven days when its last page goes out: the margin is a pull task's time limit
+    # (ARCHIVE_PULL_TIME_LIMIT, 300 s; the task stops paging at its soft limit, 30 s
+    # earlier, which leaves those 30 s for a clock running behind X's). The pull services
+    # start their queries, trust their cursors and claim final sweeps within this window.
+    SEARCH_WINDOW = SEARCH_LIMIT - timedelta(minutes=5)
+    # end_time is judged young or old once, for the first request (later pages only find
+    # it older): 5 s over X's limit for clock skew and the time until that request leaves.
+    END_TIME_MIN_AGE = END_TIME_LIMIT + timedelta(seconds=5)
 
     def __init__(
         self, bearer_token: str, base_url: str = DEFAULT_BASE_URL, timeout: float = 30
@@ -390,7 +406,7 @@ class XSource:
 
 def search_params(query: PullQuery, *, now: datetime) -> dict[str, Any] | None:
     """Paginator keyword arguments for a pull, or None when the window holds nothing."""
-    oldest_allowed = now - SEARCH_WINDOW
+    oldest_allowed = now - XSource.SEARCH_WINDOW
     since_id, start_time = query.since_id, query.start_time
     for moment in (start_time, query.end_time):
         if moment is not None and moment.tzinfo is None:
@@ -400,9 +416,9 @@ def search_params(query: PullQuery, *, now: datetime) -> dict[str, Any] | None:
         since_id, start_time = None, max(start_time or oldest_allowed, oldest_allowed)
     if since_id is None and start_time is not None:
         start_time = max(start_time, oldest_allowed)
-    end_time = (
-        query.end_time if query.end_time and query.end_time < now - END_TIME_MIN_AGE else None
-    )
+    end_time = query.end_time
+    if end_time is not None and end_time >= now - XSource.END_TIME_MIN_AGE:
+        end_time = None  # too recent for X: omitted, X stops 30 s before the request
     if since_id is None and start_time and end_time and start_time >= end_time:
         return None
     if query.until_id is not None and snowflake_time(query.until_id) <= oldest_allowed:

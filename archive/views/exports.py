@@ -47,9 +47,14 @@ def _version(request: HttpRequest, chat: Chat, variant: str) -> str:
     """What a finished chat's export depends on: the archive version moves on every change."""
     changed = chat.archive_changed_at.isoformat() if chat.archive_changed_at else "-"
     parts = (
-        EXPORT_VERSION, chat.pk, changed, chat.updated_at.isoformat(),
-        chat.community.updated_at.isoformat(), variant, request.build_absolute_uri("/"),
-    )  # fmt: skip
+        EXPORT_VERSION,
+        chat.pk,
+        changed,
+        chat.updated_at.isoformat(),
+        chat.community.updated_at.isoformat(),
+        variant,
+        request.build_absolute_uri("/"),
+    )
     return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:32]
 
 
@@ -100,9 +105,10 @@ def transcript_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Htt
         return _cache_headers(response, chat, version)
     content_type, build = FORMATS[fmt]
     body = _cached(
-        "transcript-export", version,
+        "transcript-export",
+        version,
         lambda: build(_transcript_of(chat), _transcript_url(request, chat)),
-    )  # fmt: skip
+    )
     response = HttpResponse(body, content_type=content_type)
     filename = exports.export_filename(chat, fmt)
     response["Content-Disposition"] = content_disposition_header(True, filename)

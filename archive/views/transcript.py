@@ -98,9 +98,15 @@ def _cached_transcript(
 def _version(chat: Chat, *, view: str, handle: str, zone: VisitorZone) -> str:
     changed = chat.archive_changed_at.isoformat() if chat.archive_changed_at else "-"
     parts = (
-        BODY_VERSION, chat.pk, changed, chat.updated_at.isoformat(),
-        chat.community.updated_at.isoformat(), view, handle.lower(), zone.name,
-    )  # fmt: skip
+        BODY_VERSION,
+        chat.pk,
+        changed,
+        chat.updated_at.isoformat(),
+        chat.community.updated_at.isoformat(),
+        view,
+        handle.lower(),
+        zone.name,
+    )
     return "|".join(str(part) for part in parts)
 
 
@@ -148,11 +154,18 @@ def _render_body(
     participant = transcript.participant(handle) if handle else None
     code = 400 if handle and participant is None else 200
     context = {
-        "chat": chat, "community": chat.community, "transcript": transcript,
-        "view": view, "views": VIEWS, "handle": handle, "participant": participant,
-        "visitor_zone": zone, "status": status, "is_live": status == Chat.Status.LIVE,
+        "chat": chat,
+        "community": chat.community,
+        "transcript": transcript,
+        "view": view,
+        "views": VIEWS,
+        "handle": handle,
+        "participant": participant,
+        "visitor_zone": zone,
+        "status": status,
+        "is_live": status == Chat.Status.LIVE,
         "base_url": chat.get_transcript_url(),
-    }  # fmt: skip
+    }
     if view == "time":
         context["rows"] = thread_rows(transcript.threads)
     elif view == "participant" and participant is not None:
@@ -183,6 +196,9 @@ def _page(request: HttpRequest, chat: Chat, membership: Membership | None) -> di
         og_type="article",
     )
     return {
-        "chat": chat, "community": community, "og": og, "visitor_zone": visitor_zone(request),
+        "chat": chat,
+        "community": community,
+        "og": og,
+        "visitor_zone": visitor_zone(request),
         "can_moderate": membership_can_moderate(membership),
-    }  # fmt: skip
+    }

@@ -19,6 +19,7 @@ from archive.sources.x import (
     search_params,
     x_archive_pages,
 )
+from archive.tasks import pull_chat
 from tests.fakes.x_api import DEFAULT_TOKEN, FakeXApi
 from tests.fakes.x_data import (
     make_media,
@@ -379,6 +380,52 @@ def test_it_leaves_out_an_end_time_x_would_refuse() -> None:
     assert future["end_time"] is None
     assert past is not None
     assert past["end_time"] == now - timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        PullQuery(hashtags=("KMers",), start_time=datetime.now(UTC) - timedelta(days=30)),
+        PullQuery(hashtags=("KMers",), since_id=snowflake(datetime.now(UTC) - timedelta(days=8))),
+    ],
+    ids=["start_time", "since_id"],
+)
+def test_it_asks_for_a_start_x_still_accepts_when_a_pulls_last_page_goes_out(
+    query: PullQuery, chat_start: datetime
+) -> None:
+    # Every page sends the pull's start again; a pull task pages until its soft time limit.
+    last_page_after = pull_chat.soft_time_limit
+    with FakeXApi(enforce_recent_window=True, clock=lambda: time.time() + last_page_after) as api:
+        api.add_users(ADA, GRACE)
+        tweets = _chat(api, chat_start, 150)
+        source = XSource(DEFAULT_TOKEN, base_url=api.base_url, timeout=TIMEOUT)
+
+        pages = list(source.fetch_pages(query))
+
+    assert len(pages) == 2
+    assert sorted(_ids(pages)) == sorted(t["id"] for t in tweets)
+    assert XSource.SEARCH_WINDOW < XSource.SEARCH_LIMIT == timedelta(days=7)
+
+
+@pytest.mark.parametrize("age", [0, 5, 10, 14, 16, 60])
+def test_it_sends_only_end_times_x_accepts_though_our_clock_runs_ahead(
+    age: int, chat_start: datetime
+) -> None:
+    # X wants end_time 10 s before the request by its own clock, here 4 s behind ours.
+    with FakeXApi(enforce_recent_window=True, clock=lambda: time.time() - 4) as api:
+        api.add_users(ADA, GRACE)
+        _chat(api, chat_start, 5)
+        source = XSource(DEFAULT_TOKEN, base_url=api.base_url, timeout=TIMEOUT)
+        end_time = datetime.now(UTC) - timedelta(seconds=age)
+
+        (page,) = source.fetch_pages(
+            PullQuery(hashtags=("KMers",), start_time=chat_start, end_time=end_time)
+        )
+
+    assert len(page.posts) == 5
+    (params,) = api.search_requests
+    assert ("end_time" in params) == (age > 15)
+    assert XSource.END_TIME_MIN_AGE > XSource.END_TIME_LIMIT == timedelta(seconds=10)
 
 
 def test_it_tolerates_partial_errors_and_prefers_the_full_text_of_long_posts() -> None:

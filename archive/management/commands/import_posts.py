@@ -16,7 +16,7 @@ from typing import BinaryIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import DataError, transaction
 
-from archive.models import PostPlacement
+from archive.models import Network, PostPlacement
 from archive.services.ingest import posts_store
 from archive.sources.base import Page
 from archive.sources.x import x_archive_pages
@@ -121,7 +121,7 @@ class Command(BaseCommand):
                 stored = posts_store(posts=page.posts)
                 placed = list(
                     PostPlacement.objects.filter(
-                        community=community, post__network="x", post__external_id__in=ids
+                        community=community, post__network=Network.X, post__external_id__in=ids
                     ).values_list("post__external_id", "chat_id")
                 )
         except DataError as error:

@@ -129,7 +129,7 @@ def _chat(pk: int, now: datetime) -> Chat:
     if chat.window_start > now:
         opens = f"{chat.window_start:%Y-%m-%d %H:%M} UTC"
         raise CommandError(f"Chat {pk}'s window opens at {opens}: nothing to pull yet.")
-    if chat.window_end < now - pulls.SEARCH_HORIZON:
+    if chat.window_end < now - XSource.SEARCH_WINDOW:
         raise CommandError(
             f"Chat {pk} ended more than seven days ago, beyond X's recent search; "
             "import an archive file with import_posts instead."

@@ -1,11 +1,14 @@
 """The dispatcher: open chats at their community's interval, one final sweep each, and
 between-chat sweeps of every community's hashtag unless switched off or already covered."""
 
+import importlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
 
 from archive.models import Post
 from archive.services.pulls import (
@@ -17,7 +20,7 @@ from archive.services.pulls import (
     stream_pull,
     x_source,
 )
-from archive.tasks import dispatch_pulls
+from archive.tasks import dispatch_pulls, pull_chat
 from chats.models import Chat
 from community.models import Community
 from config.celery import app as celery_app
@@ -27,6 +30,7 @@ from tests.fakes.x_api import FakeXApi
 pytestmark = pytest.mark.django_db
 
 STREAM = "stream"
+APPS = {"archive", "chats", "demo"}
 
 
 def _kinds(targets: list[Target], kind: str) -> list[int]:
@@ -69,6 +73,38 @@ def test_it_enqueues_due_pulls_once_the_dispatch_commits(
     assert len(callbacks) == 1
     callbacks[0]()
     assert Post.objects.filter(placements__chat=chat).count() == 30
+
+
+def test_it_enqueues_nothing_when_the_dispatch_rolls_back(
+    x_api: FakeXApi, chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enqueued = []
+    monkeypatch.setattr(pull_chat, "delay", lambda *args: enqueued.append(args))
+
+    def dispatch_then_fail() -> None:
+        with transaction.atomic():
+            assert dispatch_pulls() == 1
+            raise RuntimeError("the caller's transaction fails")
+
+    with pytest.raises(RuntimeError):
+        dispatch_then_fail()
+
+    assert enqueued == []
+
+
+def test_it_delivers_every_task_at_least_once_and_can_enqueue_after_commit() -> None:
+    # Imported, every app's tasks are registered (a worker finds them by autodiscovery).
+    for module in ("archive.tasks", "chats.tasks", "demo.tasks"):
+        importlib.import_module(module)
+    ours = [task for name, task in celery_app.tasks.items() if name.split(".")[0] in APPS]
+
+    names = {task.name for task in ours}
+    assert {"archive.tasks.pull_chat", "chats.tasks.send_due_reminders"} <= names
+    assert {"archive.tasks.dispatch_pulls", "demo.tasks.replay_demo_chat"} <= names
+    for task in ours:
+        assert (task.acks_late, task.reject_on_worker_lost) == (True, True), task.name
+        assert isinstance(task, DjangoTask), task.name
+    assert celery_app.conf.worker_prefetch_multiplier == 1
 
 
 def test_it_claims_a_chats_final_sweep_once_35_minutes_after_its_end(

@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from archive.forms.search import SearchParams
 from archive.models import HiddenReason, Post, PostPlacement
-from archive.selectors.search import PAGE_SIZE, search_posts
+from archive.selectors.search import PAGE_SIZE, SearchParams, search_posts
 from benchmarks.search import generate
 
 pytestmark = pytest.mark.django_db
