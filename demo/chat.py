@@ -172,29 +172,51 @@ ARCHIVED = Topic(
 TOPICS = (LIVE, ARCHIVED)
 HOST = ("kmers_chat", "KMers Chat")
 PARTICIPANTS = (
-    ("ada_quill", "Ada Quill"), ("bram_notes", "Bram Visser"), ("cleo_km", "Cleo Okafor"),
-    ("dario_learns", "Dario Conti"), ("esme_maps", "Esme Hartley"),
-    ("farid_wol", "Farid Haddad"), ("greta_lib", "Greta Lind"), ("hugo_cop", "Hugo Almeida"),
-    ("ines_tacit", "Inês Rocha"), ("jonas_wiki", "Jonas Berg"), ("kaia_sense", "Kaia Moana"),
-    ("lior_share", "Lior Ben-Ami"), ("maren_org", "Maren Holt"), ("nils_kb", "Nils Ek"),
-    ("odile_fac", "Odile Marchand"), ("pavel_pkm", "Pavel Novák"),
-    ("quinn_asks", "Quinn Byrne"), ("rosa_story", "Rosa Jiménez"),
-    ("sami_net", "Sami Koskinen"), ("tove_teach", "Tove Dahl"), ("ulla_data", "Ulla Weber"),
-    ("viggo_io", "Viggo Strand"), ("wren_ux", "Wren Adeyemi"), ("xenia_lab", "Xenia Pappas"),
-)  # fmt: skip
+    ("ada_quill", "Ada Quill"),
+    ("bram_notes", "Bram Visser"),
+    ("cleo_km", "Cleo Okafor"),
+    ("dario_learns", "Dario Conti"),
+    ("esme_maps", "Esme Hartley"),
+    ("farid_wol", "Farid Haddad"),
+    ("greta_lib", "Greta Lind"),
+    ("hugo_cop", "Hugo Almeida"),
+    ("ines_tacit", "Inês Rocha"),
+    ("jonas_wiki", "Jonas Berg"),
+    ("kaia_sense", "Kaia Moana"),
+    ("lior_share", "Lior Ben-Ami"),
+    ("maren_org", "Maren Holt"),
+    ("nils_kb", "Nils Ek"),
+    ("odile_fac", "Odile Marchand"),
+    ("pavel_pkm", "Pavel Novák"),
+    ("quinn_asks", "Quinn Byrne"),
+    ("rosa_story", "Rosa Jiménez"),
+    ("sami_net", "Sami Koskinen"),
+    ("tove_teach", "Tove Dahl"),
+    ("ulla_data", "Ulla Weber"),
+    ("viggo_io", "Viggo Strand"),
+    ("wren_ux", "Wren Adeyemi"),
+    ("xenia_lab", "Xenia Pappas"),
+)
 # The third demo community: some posts carry both tags, so both communities hold them.
 CROSS_HASHTAG = "PKMchat"
 PLACES = ("Oslo", "Lagos", "Melbourne", "Toronto", "Lisbon", "Pune", "Nairobi", "Leeds")
 REACTIONS = (
-    "So true, we saw exactly the same.", "Love this!", "Could you say more about that?",
-    "+1, and it builds trust too.", "Stealing this idea for Monday.",
-    "This is the bit people underestimate.", "Yes! And it compounds over time.",
+    "So true, we saw exactly the same.",
+    "Love this!",
+    "Could you say more about that?",
+    "+1, and it builds trust too.",
+    "Stealing this idea for Monday.",
+    "This is the bit people underestimate.",
+    "Yes! And it compounds over time.",
     "Interesting, how did your team react?",
-)  # fmt: skip
+)
 QUOTE_COMMENTS = (
-    "This, exactly ↓", "Worth a read if you missed it:", "Best answer so far:",
-    "Bookmarking this one.", "The whole chat in one post:",
-)  # fmt: skip
+    "This, exactly ↓",
+    "Worth a read if you missed it:",
+    "Best answer so far:",
+    "Bookmarking this one.",
+    "The whole chat in one post:",
+)
 LINKS = (
     "https://example.org/guides/working-out-loud-circles",
     "https://example.com/blog/2026/narrate-your-work",
@@ -375,10 +397,17 @@ class _Recorder:
     # --- building one post in X's shape
 
     def _post(
-        self, at: datetime, author: dict[str, Any], text: str, *,
-        reply_to: dict[str, Any] | None = None, quote: dict[str, Any] | None = None,
-        link: str | None = None, photo: bool = False, likes: tuple[int, int] = (0, 12),
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        at: datetime,
+        author: dict[str, Any],
+        text: str,
+        *,
+        reply_to: dict[str, Any] | None = None,
+        quote: dict[str, Any] | None = None,
+        link: str | None = None,
+        photo: bool = False,
+        likes: tuple[int, int] = (0, 12),
+    ) -> dict[str, Any]:
         self.sequence += 1
         tweet_id = snowflake(at, worker=_WORKER, sequence=self.sequence)
         urls: list[tuple[str, dict[str, Any]]] = []
@@ -391,12 +420,16 @@ class _Recorder:
             urls.append(self._photo(tweet_id, author))
         raw = " ".join([escape_x_text(text), *(short for short, _ in urls)])
         tweet: dict[str, Any] = {
-            "id": tweet_id, "text": raw, "edit_history_tweet_ids": [tweet_id],
-            "created_at": x_time(at), "author_id": author["id"],
+            "id": tweet_id,
+            "text": raw,
+            "edit_history_tweet_ids": [tweet_id],
+            "created_at": x_time(at),
+            "author_id": author["id"],
             "conversation_id": reply_to["conversation_id"] if reply_to else tweet_id,
-            "lang": "en", "public_metrics": self._metrics(likes),
+            "lang": "en",
+            "public_metrics": self._metrics(likes),
             "entities": entities(raw, [entity for _, entity in urls]),
-        }  # fmt: skip
+        }
         references = [("replied_to", reply_to), ("quoted", quote)]
         if refs := [{"type": kind, "id": ref["id"]} for kind, ref in references if ref]:
             tweet["referenced_tweets"] = refs
@@ -414,9 +447,12 @@ class _Recorder:
     def _photo(self, tweet_id: str, author: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         key = f"3_{tweet_id}"
         self.media[key] = {
-            "media_key": key, "type": "photo", "url": _sticky_notes(self.rng),
-            "width": 600, "height": 400,
-        }  # fmt: skip
+            "media_key": key,
+            "type": "photo",
+            "url": _sticky_notes(self.rng),
+            "width": 600,
+            "height": 400,
+        }
         expanded = f"https://x.com/{author['username']}/status/{tweet_id}/photo/1"
         short, entity = self._link(expanded, "")
         entity["display_url"] = "pic.x.com/" + short.rsplit("/", 1)[-1]
@@ -425,9 +461,13 @@ class _Recorder:
     def _metrics(self, likes: tuple[int, int]) -> dict[str, int]:
         r = self.rng.randint
         return {
-            "retweet_count": r(0, likes[1] // 4), "reply_count": 0, "like_count": r(*likes),
-            "quote_count": 0, "bookmark_count": r(0, 3), "impression_count": r(40, 900),
-        }  # fmt: skip
+            "retweet_count": r(0, likes[1] // 4),
+            "reply_count": 0,
+            "like_count": r(*likes),
+            "quote_count": 0,
+            "bookmark_count": r(0, 3),
+            "impression_count": r(40, 900),
+        }
 
     def _count_responses(self) -> None:
         """Replies and quotes counted from the recording itself, as X would show them."""
@@ -475,9 +515,10 @@ def recording_store(*, recording: Recording, until: datetime | None = None) -> i
     """Store the recorded posts up to `until` that are not stored yet; returns how many."""
     due = recording.until(until)
     stored = set(
-        Post.objects.filter(network=Network.X, external_id__in=[p.tweet["id"] for p in due])
-        .values_list("external_id", flat=True)
-    )  # fmt: skip
+        Post.objects.filter(
+            network=Network.X, external_id__in=[p.tweet["id"] for p in due]
+        ).values_list("external_id", flat=True)
+    )
     new = 0
     for page in recording.pages([p for p in due if p.tweet["id"] not in stored]):
         with transaction.atomic():

@@ -73,11 +73,14 @@ def _series(community: Community, now: datetime) -> ChatSeries:
         series_generate_occurrences(series=existing, now=now)
         return existing
     return series_create(
-        community=community, title=title,
+        community=community,
+        title=title,
         rrule=recurrence.build_rrule(frequency=frequency, weekdays=[weekday], nth=nth),
-        start_time=start, duration=timedelta(minutes=minutes),
-        first_date=(now - timedelta(weeks=5)).date(), now=now,
-    )  # fmt: skip
+        start_time=start,
+        duration=timedelta(minutes=minutes),
+        first_date=(now - timedelta(weeks=5)).date(),
+        now=now,
+    )
 
 
 def _past_chats(
@@ -85,24 +88,36 @@ def _past_chats(
 ) -> None:
     """Three past occurrences of the series, each with questions and a host."""
     starts = recurrence.expand(
-        rule=series.rrule, dtstart=series.local_dtstart(), last_date=None,
-        after=now - timedelta(weeks=5), before=now - timedelta(days=1),
-    )[-3:]  # fmt: skip
+        rule=series.rrule,
+        dtstart=series.local_dtstart(),
+        last_date=None,
+        after=now - timedelta(weeks=5),
+        before=now - timedelta(days=1),
+    )[-3:]
     for start, topic, host in zip(starts, PAST_TOPICS, members[1:], strict=False):
         chat = Chat.objects.filter(series=series, series_start=start).first()
         if chat is None:
-            if overlapping_chat(community=community, hashtags=[community.hashtag],
-                            start=start - series.pre_window,
-                            end=start + series.duration + series.post_window):  # fmt: skip
+            if overlapping_chat(
+                community=community,
+                hashtags=[community.hashtag],
+                start=start - series.pre_window,
+                end=start + series.duration + series.post_window,
+            ):
                 continue  # the archived demo chat already holds this slot
             description = f"Hosted by {host.public_name}. Transcript below."
             chat = Chat.objects.create(
-                community=community, series=series, series_start=start, customised=True,
-                title=topic, description=description,
-                description_html=render_markdown(description), hashtag=community.hashtag,
-                start_at=start, end_at=start + series.duration,
+                community=community,
+                series=series,
+                series_start=start,
+                customised=True,
+                title=topic,
+                description=description,
+                description_html=render_markdown(description),
+                hashtag=community.hashtag,
+                start_at=start,
+                end_at=start + series.duration,
                 final_sweep_at=start + series.duration,
-            )  # fmt: skip
+            )
             for number, text in enumerate(QUESTIONS, start=1):
                 Question.objects.create(chat=chat, position=number, text=text)
             chat_set_hosts(chat=chat, members=[host], handles=[])

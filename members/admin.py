@@ -17,10 +17,16 @@ class UserAdmin(BaseUserAdmin):
             "Profile",
             {
                 "fields": (
-                    "display_name", "bio", "time_zone", "avatar_url",
-                    "mastodon_handle", "bluesky_handle",
-                    "x_user_id", "x_handle", "x_verified_at",
+                    "display_name",
+                    "bio",
+                    "time_zone",
+                    "avatar_url",
+                    "mastodon_handle",
+                    "bluesky_handle",
+                    "x_user_id",
+                    "x_handle",
+                    "x_verified_at",
                 )
             },
         ),
-    )  # fmt: skip
+    )

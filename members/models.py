@@ -12,9 +12,11 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=80, blank=True)
     bio = models.TextField(max_length=2000, blank=True)
     time_zone = models.CharField(
-        max_length=64, blank=True, validators=[validate_time_zone],
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
         help_text="Chat times are shown in this zone.",
-    )  # fmt: skip
+    )
     avatar_url = models.URLField(max_length=500, blank=True)
     # Set only by X login (members.services.member_link_x_account), never by a form.
     x_user_id = models.CharField(max_length=32, blank=True, db_index=True)

@@ -123,19 +123,27 @@ def placement_hide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     if form.is_valid():
         try:
             done = moderation.placement_hide(
-                placement=placement, actor=request.user, reason=form.cleaned_data["reason"],
+                placement=placement,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             text = "Post hidden from this community's archive."
             messages.success(request, text if done else "It was hidden already.")
             return _back(request, form, _placement_url(placement))
-    return _refused(request, {
-        "community": placement.community, "form": form, "placement": placement,
-        "heading": "Hide this post", "submit": "Hide",
-    })  # fmt: skip
+    return _refused(
+        request,
+        {
+            "community": placement.community,
+            "form": form,
+            "placement": placement,
+            "heading": "Hide this post",
+            "submit": "Hide",
+        },
+    )
 
 
 @login_required
@@ -153,10 +161,16 @@ def placement_unhide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
         else:
             messages.success(request, "Post shown again." if done else "It was not hidden.")
             return _back(request, form, _placement_url(placement))
-    return _refused(request, {
-        "community": placement.community, "form": form, "placement": placement,
-        "heading": "Show this post again", "submit": "Unhide",
-    })  # fmt: skip
+    return _refused(
+        request,
+        {
+            "community": placement.community,
+            "form": form,
+            "placement": placement,
+            "heading": "Show this post again",
+            "submit": "Unhide",
+        },
+    )
 
 
 @login_required
@@ -167,19 +181,28 @@ def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
     if form.is_valid():
         try:
             done = moderation.account_exclude(
-                community=community, account=account, actor=request.user,
-                reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
-            )  # fmt: skip
+                community=community,
+                account=account,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             text = f"@{account.handle} is excluded: its posts here are hidden, future ones too."
             messages.success(request, text if done else f"@{account.handle} was excluded already.")
             return _back(request, form, _log_url(slug))
-    return _refused(request, {
-        "community": community, "form": form, "account": account,
-        "heading": f"Exclude @{account.handle} from this archive", "submit": "Exclude",
-    })  # fmt: skip
+    return _refused(
+        request,
+        {
+            "community": community,
+            "form": form,
+            "account": account,
+            "heading": f"Exclude @{account.handle} from this archive",
+            "submit": "Exclude",
+        },
+    )
 
 
 @login_required
@@ -190,19 +213,27 @@ def account_include(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
     if form.is_valid():
         try:
             done = moderation.account_include(
-                community=community, account=account, actor=request.user,
+                community=community,
+                account=account,
+                actor=request.user,
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             text = f"@{account.handle} is no longer excluded: its posts show again."
             messages.success(request, text if done else f"@{account.handle} was not excluded.")
             return _back(request, form, _log_url(slug))
-    return _refused(request, {
-        "community": community, "form": form, "account": account,
-        "heading": f"Lift the exclusion of @{account.handle}", "submit": "Lift",
-    })  # fmt: skip
+    return _refused(
+        request,
+        {
+            "community": community,
+            "form": form,
+            "account": account,
+            "heading": f"Lift the exclusion of @{account.handle}",
+            "submit": "Lift",
+        },
+    )
 
 
 # --- Authors' own posts ---------------------------------------------------------

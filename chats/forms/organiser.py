@@ -20,8 +20,13 @@ from members.models import User
 
 WEEKDAY_CHOICES = list(zip(recurrence.WEEKDAYS, recurrence.DAY_NAMES, strict=True))
 NTH_CHOICES = [
-    ("", "—"), (1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last"),
-]  # fmt: skip
+    ("", "—"),
+    (1, "First"),
+    (2, "Second"),
+    (3, "Third"),
+    (4, "Fourth"),
+    (-1, "Last"),
+]
 
 
 def _date_input() -> forms.DateInput:
@@ -74,27 +79,37 @@ class SeriesForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="The title of every chat in the series.")
     frequency = forms.ChoiceField(choices=recurrence.Frequency.CHOICES)
     weekdays = forms.MultipleChoiceField(
-        choices=WEEKDAY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Day(s) of the week",
-    )  # fmt: skip
+    )
     nth = forms.TypedChoiceField(
-        choices=NTH_CHOICES, coerce=int, empty_value=None, required=False,
-        label="Week of the month", help_text="Only for monthly chats, e.g. the last Tuesday.",
-    )  # fmt: skip
+        choices=NTH_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Week of the month",
+        help_text="Only for monthly chats, e.g. the last Tuesday.",
+    )
     start_time = forms.TimeField(widget=_time_input(), label="Start time")
     duration = forms.IntegerField(label="Duration (minutes)", initial=60)
     time_zone = TimeZoneField(help_text="The zone the start time is in.")
     first_date = forms.DateField(widget=_date_input(), label="First date")
     last_date = forms.DateField(
-        widget=_date_input(), required=False, label="Last date",
+        widget=_date_input(),
+        required=False,
+        label="Last date",
         help_text="Optional: no chats after this date.",
-    )  # fmt: skip
+    )
     extra_hashtags = HashtagListField(label="Extra hashtags")
     rrule = forms.CharField(
-        max_length=500, required=False, label="Advanced: custom RRULE",
+        max_length=500,
+        required=False,
+        label="Advanced: custom RRULE",
         help_text="Overrides the choices above, e.g. FREQ=WEEKLY;INTERVAL=3;BYDAY=TH "
         "(RFC 5545, without DTSTART, UNTIL or COUNT).",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,11 +159,14 @@ class SeriesForm(forms.Form):
 def series_initial(series: ChatSeries) -> dict[str, object]:
     """The form's values for a stored series; rules the form cannot build stay custom."""
     initial: dict[str, object] = {
-        "title": series.title, "start_time": series.start_time,
-        "duration": int(series.duration.total_seconds() // 60), "time_zone": series.time_zone,
-        "first_date": series.first_date, "last_date": series.last_date,
+        "title": series.title,
+        "start_time": series.start_time,
+        "duration": int(series.duration.total_seconds() // 60),
+        "time_zone": series.time_zone,
+        "first_date": series.first_date,
+        "last_date": series.last_date,
         "extra_hashtags": series.extra_hashtags,
-    }  # fmt: skip
+    }
     choices = recurrence.structured_rule(series.rrule)
     if choices is None:
         return {**initial, "rrule": series.rrule}
@@ -161,15 +179,18 @@ class ChatForm(forms.Form):
 
     title = forms.CharField(max_length=200)
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Markdown: *emphasis*, lists, links.",
-    )  # fmt: skip
+    )
     start_date = forms.DateField(widget=_date_input(), label="Start date")
     start_time = forms.TimeField(widget=_time_input(), label="Start time")
     end_date = forms.DateField(
-        widget=_date_input(), required=False, label="End date",
+        widget=_date_input(),
+        required=False,
+        label="End date",
         help_text="Leave empty if the chat ends on the day it starts.",
-    )  # fmt: skip
+    )
     end_time = forms.TimeField(widget=_time_input(), label="End time")
     extra_hashtags = HashtagListField(label="Extra hashtags")
     questions_hidden = forms.BooleanField(
@@ -223,22 +244,31 @@ def chat_initial(chat: Chat) -> dict[str, object]:
     zone = ZoneInfo(chat.community.time_zone)
     start, end = chat.start_at.astimezone(zone), chat.end_at.astimezone(zone)
     return {
-        "title": chat.title, "description": chat.description,
-        "start_date": start.date(), "start_time": start.time(),
-        "end_date": end.date(), "end_time": end.time(),
-        "extra_hashtags": chat.extra_hashtags, "questions_hidden": chat.questions_hidden,
-    }  # fmt: skip
+        "title": chat.title,
+        "description": chat.description,
+        "start_date": start.date(),
+        "start_time": start.time(),
+        "end_date": end.date(),
+        "end_time": end.time(),
+        "extra_hashtags": chat.extra_hashtags,
+        "questions_hidden": chat.questions_hidden,
+    }
 
 
 class QuestionForm(forms.Form):
     text = forms.CharField(
-        max_length=280, widget=forms.Textarea(attrs={"rows": 2}), label="Question",
+        max_length=280,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Question",
         help_text="Plain text, up to 280 characters.",
-    )  # fmt: skip
+    )
     planned_minute = forms.IntegerField(
-        required=False, min_value=0, max_value=480, label="Planned minute",
+        required=False,
+        min_value=0,
+        max_value=480,
+        label="Planned minute",
         help_text="Optional: minutes after the start, e.g. 10.",
-    )  # fmt: skip
+    )
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
@@ -248,13 +278,17 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
 
 class HostsForm(forms.Form):
     members = MemberChoiceField(
-        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Members hosting",
-    )  # fmt: skip
+    )
     handles = forms.CharField(
-        required=False, max_length=300, label="External X handles",
+        required=False,
+        max_length=300,
+        label="External X handles",
         help_text="Hosts without an account here, comma-separated, e.g. @ada, grace_h.",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

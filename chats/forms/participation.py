@@ -26,6 +26,8 @@ class HostOfferForm(forms.ModelForm):
 
 class ReminderForm(forms.Form):
     minutes_before = forms.TypedChoiceField(
-        label="Remind me", choices=ReminderSubscription.MinutesBefore.choices, coerce=int,
+        label="Remind me",
+        choices=ReminderSubscription.MinutesBefore.choices,
+        coerce=int,
         initial=ReminderSubscription.DEFAULT_MINUTES_BEFORE,
-    )  # fmt: skip
+    )

@@ -29,22 +29,31 @@ class ScheduleFilters(TypedDict):
 
 class ScheduleFilterForm(forms.Form):
     q = forms.CharField(
-        required=False, max_length=100, label="Community, hashtag or topic",
+        required=False,
+        max_length=100,
+        label="Community, hashtag or topic",
         widget=forms.TextInput(attrs={"type": "search"}),
-    )  # fmt: skip
+    )
     day = forms.TypedChoiceField(
-        required=False, choices=WEEKDAY_CHOICES, coerce=int, empty_value=None,
+        required=False,
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        empty_value=None,
         label="Day of the week",
-    )  # fmt: skip
+    )
     time = forms.ChoiceField(
-        required=False, label="Time of day",
+        required=False,
+        label="Time of day",
         choices=[("", "Any time"), *((key, TIME_OF_DAY_LABELS[key]) for key in TIMES_OF_DAY)],
-    )  # fmt: skip
+    )
     days = forms.IntegerField(
-        required=False, min_value=1, max_value=MAX_DAYS, label="Days ahead",
+        required=False,
+        min_value=1,
+        max_value=MAX_DAYS,
+        label="Days ahead",
         help_text=f"Up to {MAX_DAYS}.",
         widget=forms.NumberInput(attrs={"placeholder": DEFAULT_DAYS}),
-    )  # fmt: skip
+    )
 
     def filters(self) -> ScheduleFilters:
         """The valid filters; a field with an error falls back to showing everything."""

@@ -124,17 +124,28 @@ def participation_for_chat(
     is_upcoming = chat.status_at(now) == Chat.Status.SCHEDULED
     if not (user.is_authenticated and is_upcoming):
         participation = Participation(
-            chat=chat, signed_in=user.is_authenticated, is_upcoming=is_upcoming,
-            membership=None, reminder=None, community_reminder=None, host_offer=None,
-            has_host=is_upcoming and chat.hosts.exists(), pending_offer_count=0,
-        )  # fmt: skip
+            chat=chat,
+            signed_in=user.is_authenticated,
+            is_upcoming=is_upcoming,
+            membership=None,
+            reminder=None,
+            community_reminder=None,
+            host_offer=None,
+            has_host=is_upcoming and chat.hosts.exists(),
+            pending_offer_count=0,
+        )
         return {"participation": participation}
     membership = membership_for(community=chat.community, user=user)
     reminder, community_reminder = _reminders(chat, user)
     participation = Participation(
-        chat=chat, signed_in=True, is_upcoming=is_upcoming, membership=membership,
-        reminder=reminder, community_reminder=community_reminder,
+        chat=chat,
+        signed_in=True,
+        is_upcoming=is_upcoming,
+        membership=membership,
+        reminder=reminder,
+        community_reminder=community_reminder,
         host_offer=HostOffer.objects.filter(chat=chat, member=user).first(),
-        has_host=chat.hosts.exists(), pending_offer_count=_pending_count(chat, membership),
-    )  # fmt: skip
+        has_host=chat.hosts.exists(),
+        pending_offer_count=_pending_count(chat, membership),
+    )
     return {"participation": participation}

@@ -151,9 +151,13 @@ def calendar_chats(*, now: datetime, community: Community | None = None) -> Chat
 
 
 def overlapping_chat(
-    *, community: Community, hashtags: Sequence[str], start: datetime, end: datetime,
+    *,
+    community: Community,
+    hashtags: Sequence[str],
+    start: datetime,
+    end: datetime,
     exclude_pk: int | None = None,
-) -> Chat | None:  # fmt: skip
+) -> Chat | None:
     """Another live-able chat of the community whose window meets [start, end) on a tag."""
     wanted = {tag.lower() for tag in hashtags}
     margin = settings.CHAT_MAX_WINDOW

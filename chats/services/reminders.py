@@ -97,9 +97,10 @@ def _due_pairs(now: datetime) -> set[tuple[int, int]]:
     ).values_list("member_id", "chat_id")
     # One filter() call, so every condition applies to the same joined chat.
     per_community = reachable.filter(
-        by_community, community__chats__start_at__gt=now,
+        by_community,
+        community__chats__start_at__gt=now,
         community__chats__cancelled_at__isnull=True,
-    ).values_list("member_id", "community__chats__id")  # fmt: skip
+    ).values_list("member_id", "community__chats__id")
     return set(per_chat) | set(per_community)
 
 

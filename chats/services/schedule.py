@@ -55,9 +55,12 @@ def _normalise_tags(primary: str, extra: Sequence[str]) -> list[str]:
 
 def _check_overlap(chat: Chat) -> None:
     other = overlapping_chat(
-        community=chat.community, hashtags=chat.hashtags, start=chat.window_start,
-        end=chat.window_end, exclude_pk=chat.pk,
-    )  # fmt: skip
+        community=chat.community,
+        hashtags=chat.hashtags,
+        start=chat.window_start,
+        end=chat.window_end,
+        exclude_pk=chat.pk,
+    )
     if other is not None:
         when = other.local_start().strftime("%a %d %b %Y %H:%M")
         raise ValidationError(
@@ -89,12 +92,18 @@ def chat_create(
         raise ValidationError({"start_at": "A new chat cannot start in the past."})
     _check_duration(end_at - start_at, field="end_at")
     chat = Chat(
-        community=community, title=title, description=description,
-        description_html=render_markdown(description), hashtag=community.hashtag,
+        community=community,
+        title=title,
+        description=description,
+        description_html=render_markdown(description),
+        hashtag=community.hashtag,
         extra_hashtags=_normalise_tags(community.hashtag, extra_hashtags),
-        start_at=start_at, end_at=end_at, questions_hidden=questions_hidden,
-        pre_window=pre_window, post_window=post_window,
-    )  # fmt: skip
+        start_at=start_at,
+        end_at=end_at,
+        questions_hidden=questions_hidden,
+        pre_window=pre_window,
+        post_window=post_window,
+    )
     chat.full_clean()
     _check_overlap(chat)
     chat.save()
@@ -177,11 +186,16 @@ def series_create(
     now: datetime | None = None,
 ) -> ChatSeries:
     series = ChatSeries(
-        community=community, title=title, rrule=rrule, start_time=start_time,
-        duration=duration, first_date=first_date, last_date=last_date,
+        community=community,
+        title=title,
+        rrule=rrule,
+        start_time=start_time,
+        duration=duration,
+        first_date=first_date,
+        last_date=last_date,
         time_zone=time_zone or community.time_zone,
         extra_hashtags=_normalise_tags(community.hashtag, extra_hashtags),
-    )  # fmt: skip
+    )
     _validate_series(series)
     series.save()
     series_generate_occurrences(series=series, now=now)
@@ -225,11 +239,17 @@ def series_end(*, series: ChatSeries, now: datetime | None = None) -> ChatSeries
 
 def _occurrence(series: ChatSeries, start: datetime) -> Chat:
     return Chat(
-        community=series.community, series=series, series_start=start, title=series.title,
-        hashtag=series.community.hashtag, extra_hashtags=series.extra_hashtags,
-        start_at=start, end_at=start + series.duration,
-        pre_window=series.pre_window, post_window=series.post_window,
-    )  # fmt: skip
+        community=series.community,
+        series=series,
+        series_start=start,
+        title=series.title,
+        hashtag=series.community.hashtag,
+        extra_hashtags=series.extra_hashtags,
+        start_at=start,
+        end_at=start + series.duration,
+        pre_window=series.pre_window,
+        post_window=series.post_window,
+    )
 
 
 def series_generate_occurrences(*, series: ChatSeries, now: datetime | None = None) -> int:
@@ -247,16 +267,21 @@ def series_generate_occurrences(*, series: ChatSeries, now: datetime | None = No
         starts = []
         if series.is_active:
             starts = recurrence.expand(
-                rule=series.rrule, dtstart=series.local_dtstart(), last_date=series.last_date,
-                after=now, before=now + _horizon(),
-            )  # fmt: skip
+                rule=series.rrule,
+                dtstart=series.local_dtstart(),
+                last_date=series.last_date,
+                after=now,
+                before=now + _horizon(),
+            )
         future = series.chats.filter(start_at__gt=now, customised=False)
         future.exclude(series_start__in=starts).delete()
         wanted = {
-            "title": series.title, "extra_hashtags": series.extra_hashtags,
+            "title": series.title,
+            "extra_hashtags": series.extra_hashtags,
             "end_at": F("start_at") + series.duration,
-            "pre_window": series.pre_window, "post_window": series.post_window,
-        }  # fmt: skip
+            "pre_window": series.pre_window,
+            "post_window": series.post_window,
+        }
         # Only rows that differ: updated_at feeds the calendar's SEQUENCE, which must
         # move when a chat changes and stay put when regeneration changes nothing.
         future.exclude(**wanted).update(**wanted, updated_at=timezone.now())
@@ -271,14 +296,20 @@ def series_generate_occurrences(*, series: ChatSeries, now: datetime | None = No
 
 def _clashes(chat: Chat) -> bool:
     other = overlapping_chat(
-        community=chat.community, hashtags=chat.hashtags,
-        start=chat.window_start, end=chat.window_end,
-    )  # fmt: skip
+        community=chat.community,
+        hashtags=chat.hashtags,
+        start=chat.window_start,
+        end=chat.window_end,
+    )
     # Same series included: an edited (customised) occurrence or a live chat of this
     # series keeps its slot; a regenerated occurrence must not double-book the hashtag.
     if other is not None:
-        logger.warning("series %s: skipped %s, it overlaps chat %s", chat.series_id,
-                       chat.start_at.isoformat(), other.pk)  # fmt: skip
+        logger.warning(
+            "series %s: skipped %s, it overlaps chat %s",
+            chat.series_id,
+            chat.start_at.isoformat(),
+            other.pk,
+        )
         return True
     return False
 

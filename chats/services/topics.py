@@ -12,9 +12,11 @@ def topic_suggest(
     *, community: Community, member: User, title: str, description: str = ""
 ) -> TopicSuggestion:
     suggestion = TopicSuggestion(
-        community=community, suggested_by=member, title=title.strip(),
+        community=community,
+        suggested_by=member,
+        title=title.strip(),
         description=description.strip(),
-    )  # fmt: skip
+    )
     suggestion.full_clean()
     suggestion.save()
     return suggestion

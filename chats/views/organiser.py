@@ -106,9 +106,10 @@ def chat_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             chat = schedule.chat_create(
-                community=community, suggestion=form.cleaned_data["suggestion"],
+                community=community,
+                suggestion=form.cleaned_data["suggestion"],
                 **form.service_arguments(),
-            )  # fmt: skip
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:

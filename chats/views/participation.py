@@ -31,9 +31,12 @@ from members.http import AuthenticatedHttpRequest
 def _schedule_url(community: Community, suggestion: TopicSuggestion) -> str:
     """The organiser pages' new-chat form, prefilled; it marks the suggestion scheduled."""
     query = urlencode(
-        {"title": suggestion.title, "description": suggestion.description,
-         "suggestion": suggestion.pk}
-    )  # fmt: skip
+        {
+            "title": suggestion.title,
+            "description": suggestion.description,
+            "suggestion": suggestion.pk,
+        }
+    )
     return reverse("chats:chat_create", kwargs={"slug": community.slug}) + "?" + query
 
 
@@ -47,9 +50,12 @@ def _render_topics(
         for suggestion in suggestions:
             suggestion.schedule_url = _schedule_url(community, suggestion)
     context = {
-        "community": community, "suggestions": suggestions, "form": form,
-        "membership": membership, "can_moderate": can_moderate,
-    }  # fmt: skip
+        "community": community,
+        "suggestions": suggestions,
+        "form": form,
+        "membership": membership,
+        "can_moderate": can_moderate,
+    }
     return render(request, "chats/topics/list.html", context, status=status)
 
 

@@ -23,13 +23,19 @@ def schedule(request: HttpRequest) -> HttpResponse:
     zone, now = visitor_zone(request), timezone.now()
     chats = selectors.schedule_chats(now=now, days=filters["days"], text=filters["text"])
     days = selectors.schedule_days(
-        chats=chats, zone=zone.zone, now=now,
-        weekday=filters["weekday"], time_of_day=filters["time_of_day"],
-    )  # fmt: skip
+        chats=chats,
+        zone=zone.zone,
+        now=now,
+        weekday=filters["weekday"],
+        time_of_day=filters["time_of_day"],
+    )
     context = {
-        "form": form, "days": filters["days"], "schedule_days": days,
-        "visitor_zone": zone, "now": now,
-    }  # fmt: skip
+        "form": form,
+        "days": filters["days"],
+        "schedule_days": days,
+        "visitor_zone": zone,
+        "now": now,
+    }
     return render(request, "chats/schedule.html", context, status=400 if form.errors else 200)
 
 
@@ -39,10 +45,14 @@ def chat_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     status = chat.status_at(now)
     questions = selectors.chat_questions_for(chat=chat, user=request.user, now=now)
     page = {
-        "chat": chat, "community": chat.community, "chat_status": status,
-        "questions": questions or [], "questions_withheld": questions is None,
-        "visitor_zone": visitor_zone(request), "now": now,
-    }  # fmt: skip
+        "chat": chat,
+        "community": chat.community,
+        "chat_status": status,
+        "questions": questions or [],
+        "questions_withheld": questions is None,
+        "visitor_zone": visitor_zone(request),
+        "now": now,
+    }
     context = {**participation_for_chat(chat=chat, user=request.user), **page}
     return render(request, "chats/detail.html", context)
 
@@ -60,9 +70,13 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(target)
     # Not HttpOnly: timezone.js checks for it before detecting the browser's zone.
     response.set_cookie(
-        TZ_COOKIE, form.cleaned_data["time_zone"], max_age=TZ_COOKIE_MAX_AGE,
-        samesite="Lax", secure=request.is_secure(), httponly=False,
-    )  # fmt: skip
+        TZ_COOKIE,
+        form.cleaned_data["time_zone"],
+        max_age=TZ_COOKIE_MAX_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=False,
+    )
     return response
 
 

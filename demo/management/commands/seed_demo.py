@@ -16,37 +16,47 @@ DEMO_PASSWORD = "demo-password-123"  # noqa: S105  (documented in the README; de
 
 COMMUNITIES = [
     {
-        "slug": "kmers", "name": "Knowledge Managers", "hashtag": "KMers",
+        "slug": "kmers",
+        "name": "Knowledge Managers",
+        "hashtag": "KMers",
         "time_zone": "America/New_York",
         "description": "A weekly chat for people who help organisations **learn and remember**: "
         "knowledge management, communities of practice and working out loud.",
         "rules": "1. Be kind.\n2. Answer with A1, A2… and the hashtag.\n3. No selling.",
     },
     {
-        "slug": "edchatlite", "name": "Teachers' Staffroom", "hashtag": "EdChatLite",
+        "slug": "edchatlite",
+        "name": "Teachers' Staffroom",
+        "hashtag": "EdChatLite",
         "time_zone": "Europe/London",
         "description": "Teachers swapping classroom ideas every week. Topics are chosen by vote.",
         "rules": "Keep it about practice, keep it friendly.",
     },
     {
-        "slug": "pkmchat", "name": "Personal Knowledge Mastery", "hashtag": "PKMchat",
+        "slug": "pkmchat",
+        "name": "Personal Knowledge Mastery",
+        "hashtag": "PKMchat",
         "time_zone": "Australia/Sydney",
         "description": "Seek, sense, share: an hour on how we each make sense of the flood.",
         "rules": "Share links generously, credit their authors.",
     },
     {
-        "slug": "datacoopchat", "name": "Data Co-operatives", "hashtag": "DataCoopChat",
+        "slug": "datacoopchat",
+        "name": "Data Co-operatives",
+        "hashtag": "DataCoopChat",
         "time_zone": "Europe/Berlin",
         "description": "Practitioners building member-owned data stewardship.",
         "rules": "Questions welcome from beginners.",
     },
     {
-        "slug": "libchat_asia", "name": "Library Futures Asia", "hashtag": "LibChat_Asia",
+        "slug": "libchat_asia",
+        "name": "Library Futures Asia",
+        "hashtag": "LibChat_Asia",
         "time_zone": "Asia/Tokyo",
         "description": "Librarians across Asia-Pacific talk services, spaces and open access.",
         "rules": "English or Japanese, with the hashtag.",
     },
-]  # fmt: skip
+]
 
 FIRST = [
     "Ada",
@@ -80,13 +90,36 @@ FIRST = [
     "Coral",
     "Dov",
 ]
-LAST = ["Quillfeather", "Marchetti", "Okonkwo-Vale", "Lindqvist", "Farrowby", "Tanaka-Ruiz",
-        "Brightwater", "Delacroix-Nye", "Amundsen", "Kowalczyk"]  # fmt: skip
-ZONES = ["America/New_York", "Europe/London", "Europe/Berlin", "Australia/Sydney",
-         "Asia/Tokyo", "America/Los_Angeles", "Africa/Nairobi", "America/Sao_Paulo"]  # fmt: skip
-BIOS = ["Librarian turned community manager.", "Teaches year 9 science; collects questions.",
-        "Knowledge engineer, weekend gardener.", "Runs a makerspace and a reading group.",
-        "Researcher in organisational learning.", "Facilitator of slow conversations."]  # fmt: skip
+LAST = [
+    "Quillfeather",
+    "Marchetti",
+    "Okonkwo-Vale",
+    "Lindqvist",
+    "Farrowby",
+    "Tanaka-Ruiz",
+    "Brightwater",
+    "Delacroix-Nye",
+    "Amundsen",
+    "Kowalczyk",
+]
+ZONES = [
+    "America/New_York",
+    "Europe/London",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Asia/Tokyo",
+    "America/Los_Angeles",
+    "Africa/Nairobi",
+    "America/Sao_Paulo",
+]
+BIOS = [
+    "Librarian turned community manager.",
+    "Teaches year 9 science; collects questions.",
+    "Knowledge engineer, weekend gardener.",
+    "Runs a makerspace and a reading group.",
+    "Researcher in organisational learning.",
+    "Facilitator of slow conversations.",
+]
 
 
 class Command(BaseCommand):
