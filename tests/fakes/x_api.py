@@ -168,9 +168,12 @@ class FakeXApi:
         reset_in: float | None = None,
         body: Mapping[str, Any] | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """The next `times` requests fail with `status` (429: reset `reset_in` s from now)."""
+        """The next `times` requests fail with `status` (429: reset `reset_in` s from now);
+        with `after`, only once that many more requests were answered normally (mid-pull)."""
         with self._lock:
+            self._faults.extend(_Fault() for _ in range(after))
             self._faults.extend(
                 _Fault(status=status, reset_in=reset_in, body=body) for _ in range(times)
             )
