@@ -5,6 +5,7 @@ from archive.models import (
     Account,
     AccountExclusion,
     ModerationAction,
+    NetworkUsage,
     Post,
     PostPlacement,
     ReadUsage,
@@ -57,8 +58,15 @@ class SyncCursorAdmin(admin.ModelAdmin):
 
 @admin.register(ReadUsage)
 class ReadUsageAdmin(admin.ModelAdmin):
-    list_display = ("day", "community", "chat", "posts_read", "requests")
+    list_display = ("day", "community", "chat", "posts_read", "posts_billed", "requests")
     list_filter = ("community", "day")
+    date_hierarchy = "day"
+
+
+@admin.register(NetworkUsage)
+class NetworkUsageAdmin(admin.ModelAdmin):
+    list_display = ("day", "network", "posts", "fetched_at")
+    list_filter = ("network",)
     date_hierarchy = "day"
 
 

@@ -2,7 +2,8 @@
 
 Shared fields say nothing about X: Mastodon and Bluesky posts fit the same rows.
 The tables were born in the chats app and keep their `chats_` names (`db_table`):
-raw SQL, triggers and existing databases did not have to move with the code.
+raw SQL, triggers and existing databases did not have to move with the code. Tables born
+here (BilledRead, NetworkUsage) have the app's own `archive_` names.
 """
 
 from django.conf import settings
@@ -179,7 +180,12 @@ class SyncCursor(models.Model):
 
 
 class ReadUsage(models.Model):
-    """Posts read and requests made, per query cursor, chat and UTC day: the cost ledger."""
+    """Posts read and requests made, per query cursor, chat and UTC day: the cost ledger.
+
+    posts_read is every post read, the daily budget's measure; posts_billed those of them X
+    bills: X charges a post once per UTC day, so only the first read of it that day, by
+    whichever query (BilledRead), is billed. The rest are re-reads, free.
+    """
 
     cursor = models.ForeignKey(SyncCursor, on_delete=models.CASCADE, related_name="usage")
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="read_usage")
@@ -188,6 +194,7 @@ class ReadUsage(models.Model):
     )
     day = models.DateField()
     posts_read = models.PositiveIntegerField(default=0)
+    posts_billed = models.PositiveIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -208,6 +215,47 @@ class ReadUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cursor} on {self.day}: {self.posts_read} reads"
+
+
+class BilledRead(models.Model):
+    """A post X billed on a UTC day: its first read that day, whichever query read it.
+
+    Only there to tell a first read from a re-read; the counts live in ReadUsage. A day's
+    rows are pruned once no pull can count reads against that day any more, so the table
+    holds one or two days (at most ~70,000 rows at X's 2 million posts a month), one
+    B-tree and no surrogate key.
+    """
+
+    pk = models.CompositePrimaryKey("day", "network", "external_id")
+    day = models.DateField()
+    network = models.CharField(max_length=16, choices=Network.choices)
+    external_id = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.external_id} billed on {self.day}"
+
+
+class NetworkUsage(models.Model):
+    """The network's own count of the posts it billed per UTC day (X: GET /2/usage/tweets),
+    to check ours (ReadUsage.posts_billed) against."""
+
+    network = models.CharField(max_length=16, choices=Network.choices)
+    day = models.DateField()
+    posts = models.PositiveBigIntegerField()
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "day"], name="archive_unique_network_usage")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network} on {self.day}: {self.posts} posts"
+
+    @property
+    def final(self) -> bool:
+        """Whether it was fetched after its day ended: before, X was still counting."""
+        return self.fetched_at.date() > self.day
 
 
 class SourceHealth(models.Model):

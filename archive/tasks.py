@@ -1,4 +1,5 @@
-"""Pull tasks: they take ids, hold the query's lock, call the pull service and retry.
+"""Pull tasks: they take ids, hold the query's lock, call the pull service and retry;
+and the cost meter's check against X's own count (reconcile_usage).
 
 No worker ever sleeps: a 429 reschedules the task for when the limit resets,
 transient failures back off exponentially, and credentials X refuses stop
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from archive.models import SyncCursor
-from archive.services import pulls
+from archive.services import pulls, usage
 from archive.services.ingest import PullResult
 from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from chats.models import Chat
@@ -99,3 +100,21 @@ def dispatch_pulls() -> int:
             task = pull_stream if target.kind == "stream" else pull_chat
             task.delay_on_commit(target.pk)
     return len(targets)
+
+
+@shared_task
+def reconcile_usage() -> str:
+    """Beat, every quarter of an hour: forget billed posts of past days, and fetch X's own
+    count of the posts it billed per day, to check ours against (archive-health page)."""
+    now = timezone.now()
+    usage.billed_reads_prune(now=now)
+    if not settings.X_BEARER_TOKEN:
+        return "off: no X credentials"
+    try:
+        days = usage.usage_reconcile(source=pulls.x_source(), now=now)
+    except SourceError as error:
+        # Only a check on our own count: the next run tries again. Refused credentials
+        # (X's usage endpoint wants an app inside a project) stop no pull either.
+        logger.warning("X's usage count not fetched: %s", error)
+        return f"unavailable: {error}"
+    return f"{days} days of X's usage stored"

@@ -169,7 +169,8 @@ CHAT_MAX_WINDOW = timedelta(hours=env.int("CHAT_MAX_WINDOW_HOURS", default=2))
 # --- Archive ----------------------------------------------------------------
 # Posts read per community per UTC day unless the community sets its own cap.
 ARCHIVE_DAILY_READ_CAP = env.int("ARCHIVE_DAILY_READ_CAP", default=20000)
-# Estimated price of one post read, in US dollars, for the organisers' cost view.
+# Estimated price of one billed post (X bills a post once per UTC day however often it is
+# read), in US dollars, for the organisers' cost view.
 ARCHIVE_PRICE_PER_READ = env.float("ARCHIVE_PRICE_PER_READ", default=0.005)
 # How far back a community's first between-chat sweep looks.
 ARCHIVE_STREAM_BACKFILL = timedelta(hours=env.int("ARCHIVE_STREAM_BACKFILL_HOURS", default=24))
@@ -179,6 +180,9 @@ ARCHIVE_FINAL_SWEEP_DELAY = timedelta(minutes=env.int("ARCHIVE_FINAL_SWEEP_MINUT
 # A pull lock outlives the task's hard time limit, so a killed worker frees it.
 ARCHIVE_PULL_TIME_LIMIT = env.int("ARCHIVE_PULL_TIME_LIMIT", default=300)
 ARCHIVE_PULL_LOCK_SECONDS = env.int("ARCHIVE_PULL_LOCK_SECONDS", default=330)
+# How often X's own count of the posts it billed is fetched (GET /2/usage/tweets, 50
+# requests per 15 minutes per app) to check the cost meter against.
+ARCHIVE_USAGE_CHECK_SECONDS = env.int("ARCHIVE_USAGE_CHECK_SECONDS", default=900)
 # How often a live chat's page asks for new posts, and how long a finished chat's
 # transcript stays in the cache (a late post or a moderation action replaces it sooner).
 LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)
@@ -253,6 +257,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "send-due-reminders": {"task": "chats.tasks.send_due_reminders", "schedule": 60.0},
+    "reconcile-usage": {
+        "task": "archive.tasks.reconcile_usage",
+        "schedule": float(ARCHIVE_USAGE_CHECK_SECONDS),
+        # A check queued behind a stopped worker is stale by the next one.
+        "options": {"expires": ARCHIVE_USAGE_CHECK_SECONDS},
+    },
 }
 # The demo's recorded chat, replayed as if live (`make run` turns it on).
 ARCHIVE_DEMO_REPLAY = env.bool("ARCHIVE_DEMO_REPLAY", default=False)

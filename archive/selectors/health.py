@@ -1,13 +1,13 @@
 """Reads for the archive's health and cost, as organisers see them."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
-from archive.models import ReadUsage, SourceHealth, SyncCursor
+from archive.models import Network, NetworkUsage, ReadUsage, SourceHealth, SyncCursor
 from archive.services.ingest import daily_cap, reads_today
 from chats.models import Chat
 from community.models import Community
@@ -29,31 +29,75 @@ def archive_status(*, community: Community, now: datetime, days: int = 14) -> di
     daily = list(
         ReadUsage.objects.filter(community=community, day__gte=since)
         .values("day")
-        .annotate(reads=Sum("posts_read"), requests=Sum("requests"))
+        .annotate(reads=Sum("posts_read"), billed=Sum("posts_billed"), requests=Sum("requests"))
         .order_by("-day")
     )
     for row in daily:
         # values() rows are plain dicts: the plugin's closed TypedDict has no room for cost.
-        cast(dict[str, Any], row)["cost"] = _cost(row["reads"])
+        extra = cast(dict[str, Any], row)
+        extra["re_reads"] = row["reads"] - row["billed"]
+        extra["cost"] = _cost(row["billed"])
     chats = list(
         Chat.objects.filter(community=community, start_at__lte=now, start_at__date__gte=since)
         .annotate(
             reads=_usage_of_chat("posts_read"),
+            billed=_usage_of_chat("posts_billed"),
             requests=_usage_of_chat("requests"),
             archived=Count("placements"),
         )
         .order_by("-start_at")
     )
     for chat in chats:
-        chat.cost = _cost(chat.reads or 0)
+        chat.community = community  # for its URL: one query per chat otherwise
+        chat.cost = _cost(chat.billed or 0)
     used, cap = reads_today(community=community, now=now), daily_cap(community)
+    today = next((row for row in daily if row["day"] == now.date()), None)
+    billed_today = today["billed"] if today else 0
+    reconciliation = _reconciliation(since=since, today=now.date())
     return {
         "unhealthy": list(SourceHealth.objects.filter(Q(healthy=False))),
         "cursors": list(SyncCursor.objects.filter(community=community).order_by("query")),
         "daily": daily,
         "chats": chats,
         "reads_today": used,
+        "billed_today": billed_today,
+        "re_reads_today": today["reads"] - billed_today if today else 0,
+        "cost_today": _cost(billed_today),
         "cap": cap,
         "budget_reached": used >= cap,
         "price_per_read": settings.ARCHIVE_PRICE_PER_READ,
+        "reconciliation": reconciliation,
+        "mismatches": [row for row in reconciliation if row["mismatch"]],
     }
+
+
+def _reconciliation(*, since: date, today: date) -> list[dict[str, Any]]:
+    """Per UTC day, the posts we count as billed on the whole site beside X's own count.
+
+    X bills the app, not a community: both figures are the whole site's. A day is a
+    mismatch once X's figure for it was fetched after it ended and differs from ours.
+    """
+    ours = dict(
+        ReadUsage.objects.filter(cursor__network=Network.X, day__gte=since)
+        .values("day")
+        .annotate(billed=Sum("posts_billed"))
+        .values_list("day", "billed")
+    )
+    theirs = {
+        usage.day: usage for usage in NetworkUsage.objects.filter(network=Network.X, day__gte=since)
+    }
+    rows = []
+    for day in sorted(ours.keys() | theirs.keys() | {today}, reverse=True):
+        billed, x = ours.get(day, 0), theirs.get(day)
+        rows.append(
+            {
+                "day": day,
+                "billed": billed,
+                "x_posts": x.posts if x else None,
+                "final": bool(x and x.final),
+                "difference": abs(x.posts - billed) if x else 0,
+                "x_counts_more": bool(x and x.posts > billed),
+                "mismatch": bool(x and x.final and x.posts != billed),
+            }
+        )
+    return rows

@@ -30,6 +30,7 @@ from archive.models import (
     ReadUsage,
     SyncCursor,
 )
+from archive.services.usage import reads_bill
 from archive.sources.base import NormalisedAccount, NormalisedPost, Page, PullQuery, Source
 from chats.models import Chat
 from community.models import Community
@@ -392,21 +393,28 @@ def _next_utc_midnight(now: datetime) -> datetime:
     return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
 
-def _record_usage(*, cursor: SyncCursor, chat: Chat | None, now: datetime, reads: int) -> None:
+def _record_usage(
+    *, cursor: SyncCursor, chat: Chat | None, now: datetime, reads: int, billed: int
+) -> None:
     lookup = {"cursor": cursor, "day": now.date(), "chat": chat}
-    updated = ReadUsage.objects.filter(**lookup).update(
-        posts_read=F("posts_read") + reads, requests=F("requests") + 1
-    )
+    added = {
+        "posts_read": F("posts_read") + reads,
+        "posts_billed": F("posts_billed") + billed,
+        "requests": F("requests") + 1,
+    }
+    updated = ReadUsage.objects.filter(**lookup).update(**added)
     if not updated:
         try:
             with transaction.atomic():
                 ReadUsage.objects.create(
-                    **lookup, community_id=cursor.community_id, posts_read=reads, requests=1
+                    **lookup,
+                    community_id=cursor.community_id,
+                    posts_read=reads,
+                    posts_billed=billed,
+                    requests=1,
                 )
         except IntegrityError:  # created meanwhile by a concurrent pull
-            ReadUsage.objects.filter(**lookup).update(
-                posts_read=F("posts_read") + reads, requests=F("requests") + 1
-            )
+            ReadUsage.objects.filter(**lookup).update(**added)
 
 
 # --- One pull -------------------------------------------------------------------
@@ -457,7 +465,8 @@ def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datet
     """One page: posts, usage and cursor counters, in the caller's transaction."""
     reads = page.reads
     stored = posts_store(posts=page.posts)
-    _record_usage(cursor=cursor, chat=chat, now=now, reads=reads)
+    billed = reads_bill(network=cursor.network, day=now.date(), page=page)
+    _record_usage(cursor=cursor, chat=chat, now=now, reads=reads, billed=billed)
     SyncCursor.objects.filter(pk=cursor.pk).update(
         requests_total=F("requests_total") + 1,
         reads_total=F("reads_total") + reads,

@@ -4,7 +4,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import requests
@@ -403,6 +403,19 @@ class XSource:
         finally:
             client.session.close()
 
+    def fetch_usage(self, *, days: int) -> dict[date, int]:
+        """The posts X counts as consumed (billed) per UTC day over the last `days` days:
+        GET /2/usage/tweets, with the app's Bearer token. tweepy 4.17 has no method for it;
+        its client's request() gives the same host rebasing and errors as a search."""
+        client = tweepy.Client(bearer_token=self.bearer_token, wait_on_rate_limit=False)
+        client.session = _RebasingSession(self.base_url, self.timeout)
+        params = {"days": days, "usage.fields": "daily_project_usage"}
+        try:
+            payload = _next_payload(_usage_response(client, params))
+        finally:
+            client.session.close()
+        return normalise_x_usage(payload or {})
+
 
 def search_params(query: PullQuery, *, now: datetime) -> dict[str, Any] | None:
     """Paginator keyword arguments for a pull, or None when the window holds nothing."""
@@ -464,3 +477,52 @@ def _reset_at(exc: tweepy.TooManyRequests) -> datetime:
     if exc.reset_time is not None:
         return datetime.fromtimestamp(exc.reset_time, tz=UTC)
     return datetime.now(UTC) + RATE_LIMIT_FALLBACK
+
+
+# --- usage -------------------------------------------------------------------------------
+
+USAGE_PATH = "/2/usage/tweets"
+
+
+def _usage_response(client: tweepy.Client, params: dict[str, Any]) -> Iterator[Any]:
+    # A generator, so that _next_payload maps this request's errors as it maps a page's.
+    yield client.request("GET", USAGE_PATH, params=params).json()
+
+
+def normalise_x_usage(payload: Mapping[str, Any]) -> dict[date, int]:
+    """Posts consumed per UTC day from a /2/usage/tweets response; bad entries are left out.
+
+    X documents two shapes of daily_project_usage: a list of days, each with
+    tweets_consumed per app (the usage guide), and an object whose `usage` lists
+    {date, usage} (the API reference), its numbers sometimes strings. Both are read;
+    a day's apps are added up, as X counts the whole project.
+    """
+    data = _mapping(_mapping(payload).get("data"))
+    daily = data.get("daily_project_usage")
+    entries = daily.get("usage") if isinstance(daily, Mapping) else daily
+    counts: dict[date, int] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        entry = _mapping(entry)
+        day, posts = _usage_day(entry.get("date")), _consumed(entry.get("usage"))
+        if day is not None and posts is not None:
+            counts[day] = counts.get(day, 0) + posts
+    return counts
+
+
+def _usage_day(value: object) -> date | None:
+    # "2024-01-15" or "2024-01-15T00:00:00.000Z": the UTC day either way.
+    try:
+        return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _consumed(value: object) -> int | None:
+    if isinstance(value, list):
+        per_app = [_consumed(_mapping(app).get("tweets_consumed")) for app in value]
+        return None if None in per_app else sum(n for n in per_app if n is not None)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None

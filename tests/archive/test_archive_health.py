@@ -1,13 +1,16 @@
 """Organisers see what the archive reads, what it costs, and why it stopped."""
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from archive.models import ReadUsage, SourceHealth
+from archive.models import NetworkUsage, ReadUsage, SourceHealth
 from archive.services.ingest import cursor_for
 from chats.models import Chat
 from community.models import Community
@@ -15,6 +18,10 @@ from community.models import Community
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+# Session and user, the community and the reader's role, then the page's own seven:
+# usage per day, chats, today's reads for the budget, the site's billed posts and X's count
+# per day, unhealthy sources, cursors.
+QUERIES = 11
 
 
 def _url(community: Community) -> str:
@@ -29,13 +36,18 @@ def usage(community: Community) -> Chat:
     )  # fmt: skip
     cursor = cursor_for(network="x", community=community, hashtags=["KMers"])
     ReadUsage.objects.create(
-        cursor=cursor, community=community, chat=chat, day=NOW.date(), posts_read=300, requests=4
-    )
+        cursor=cursor, community=community, chat=chat, day=NOW.date(), posts_read=300,
+        posts_billed=250, requests=4,
+    )  # fmt: skip
     ReadUsage.objects.create(
         cursor=cursor, community=community, day=NOW.date() - timedelta(days=1),
-        posts_read=40, requests=96,
+        posts_read=40, posts_billed=40, requests=96,
     )  # fmt: skip
     return chat
+
+
+def _text(html: bytes) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode()))
 
 
 @pytest.mark.parametrize("persona", ["organiser", "moderator"])
@@ -49,12 +61,15 @@ def test_it_shows_reads_requests_and_cost_per_day_and_per_chat(
 
     assert response.status_code == 200
     days = {row["day"]: row for row in response.context["daily"]}
-    assert days[NOW.date()]["reads"] == 300
-    assert str(days[NOW.date()]["cost"]) == "1.50"
+    today = days[NOW.date()]
+    assert (today["reads"], today["billed"], today["re_reads"]) == (300, 250, 50)
+    assert str(today["cost"]) == "1.25"  # what X bills: the billed posts, not the reads
     assert days[NOW.date() - timedelta(days=1)]["requests"] == 96
     (chat,) = response.context["chats"]
-    assert (chat.reads, chat.requests, str(chat.cost)) == (300, 4, "1.50")
-    assert "300 of 20000 posts read today" in response.content.decode()
+    assert (chat.reads, chat.billed, chat.requests, str(chat.cost)) == (300, 250, 4, "1.25")
+    page = _text(response.content)
+    assert "300 of 20000 posts read today" in page
+    assert "250 billed and 50 re-reads of posts already billed today, which X does not" in page
 
 
 def test_it_explains_a_paused_budget_and_refused_credentials(
@@ -85,3 +100,71 @@ def test_it_sends_anonymous_visitors_to_sign_in(anonymous: Client, community: Co
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_it_shows_xs_own_count_beside_ours_and_a_mismatch_on_a_finished_day(
+    organiser: Client, community: Community, usage: Chat
+) -> None:
+    yesterday = NOW.date() - timedelta(days=1)
+    NetworkUsage.objects.create(network="x", day=yesterday, posts=52, fetched_at=NOW)
+    NetworkUsage.objects.create(network="x", day=NOW.date(), posts=180, fetched_at=NOW)
+
+    with time_machine.travel(NOW, tick=False):
+        response = organiser.get(_url(community))
+
+    rows = {row["day"]: row for row in response.context["reconciliation"]}
+    assert (rows[yesterday]["billed"], rows[yesterday]["x_posts"]) == (40, 52)
+    assert rows[yesterday]["mismatch"]
+    # Today X is still counting (and its figure lags): no alarm, whatever the figures.
+    assert (rows[NOW.date()]["billed"], rows[NOW.date()]["x_posts"]) == (250, 180)
+    assert not rows[NOW.date()]["mismatch"]
+    page = _text(response.content)
+    assert f"X counts 52 posts billed on {yesterday:%a %-d %b %Y}, we count 40: 12 more" in page
+    assert "180 so far" in page
+
+
+def test_it_shows_no_mismatch_where_the_counts_agree_and_none_without_xs_count(
+    organiser: Client, community: Community, usage: Chat
+) -> None:
+    yesterday = NOW.date() - timedelta(days=1)
+    NetworkUsage.objects.create(network="x", day=yesterday, posts=40, fetched_at=NOW)
+
+    with time_machine.travel(NOW, tick=False):
+        response = organiser.get(_url(community))
+
+    assert not any(row["mismatch"] for row in response.context["reconciliation"])
+    page = _text(response.content)
+    assert "X counts" not in page
+    assert "not fetched" in page  # today's figure
+
+
+def test_it_reads_the_page_in_the_same_queries_however_much_it_shows(
+    organiser: Client,
+    community: Community,
+    usage: Chat,
+    django_assert_num_queries: Callable,
+) -> None:
+    def page() -> HttpResponse:
+        with time_machine.travel(NOW, tick=False):
+            return organiser.get(_url(community))
+
+    with django_assert_num_queries(QUERIES):
+        page()
+    cursor = cursor_for(network="x", community=community, hashtags=["KMers", "KMchat"])
+    for n in range(2, 14):
+        day = NOW.date() - timedelta(days=n)
+        chat = Chat.objects.create(
+            community=community, title=f"Chat {n}", hashtag="KMers",
+            start_at=NOW - timedelta(days=n), end_at=NOW - timedelta(days=n, hours=-1),
+        )  # fmt: skip
+        ReadUsage.objects.create(
+            cursor=cursor, community=community, chat=chat, day=day, posts_read=n, requests=1
+        )
+        NetworkUsage.objects.create(network="x", day=day, posts=n + 1, fetched_at=NOW)
+
+    with django_assert_num_queries(QUERIES):
+        response = page()
+    assert len(response.context["daily"]) == 14
+    assert len(response.context["chats"]) == 13
+    assert len(response.context["mismatches"]) == 12
+    assert "The counts differ on 12 days of the last two weeks" in _text(response.content)

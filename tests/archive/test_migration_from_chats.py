@@ -116,6 +116,8 @@ def test_it_keeps_every_archived_row_when_the_archive_leaves_the_chats_app() -> 
     assert [p.post.external_id for p in chat.placements.order_by("created_at")] == ["101", "102"]
     assert Post.objects.get(pk=ids["post"]).author.member.username == "ada"
     assert SyncCursor.objects.get().newest_id == "103"
+    # Read before the cost meter told re-reads apart: taken as billed, the cost unchanged.
+    assert ReadUsage.objects.get().posts_billed == 3
     # The same content type (so permissions and admin history), now under its new app.
     assert ContentType.objects.get(app_label="archive", model="post").pk == post_type
 

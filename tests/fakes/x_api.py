@@ -4,6 +4,8 @@ The real tweepy client talks to it over HTTP (point XSource's base_url at `api.b
 It serves X's response shapes, honours the search parameters Hashtag Commons uses,
 answers only the fields and expansions asked for, keeps a per-window request budget, and
 lets a test queue faults (429 with x-rate-limit-reset, 5xx, slow answers) or corrupt items.
+It bills as X does, each post it serves once per UTC day, and reports that count at
+GET /2/usage/tweets.
 
     with FakeXApi() as api:
         api.add_users(user)
@@ -20,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
@@ -28,12 +30,28 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakes.x_data import search_response, snowflake_time
 
 SEARCH_PATH = "/2/tweets/search/recent"
+USAGE_PATH = "/2/usage/tweets"
 DEFAULT_TOKEN = "test-bearer-token"
 _DROP = object()
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z")
 _DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
 _DEFAULT_USER_FIELDS = ("id", "name", "username")
 _DEFAULT_MEDIA_FIELDS = ("media_key", "type")
+USAGE_FIELDS = frozenset(
+    {
+        "cap_reset_day",
+        "daily_client_app_usage",
+        "daily_project_usage",
+        "project_cap",
+        "project_id",
+        "project_usage",
+    }
+)
+# What X answers without usage.fields: no daily breakdown.
+_DEFAULT_USAGE_FIELDS = ("cap_reset_day", "project_cap", "project_id", "project_usage")
+PROJECT_ID = "1369785403853424"
+APP_ID = "28469753"
+PROJECT_CAP = 2_000_000
 _STATUS_TITLES = {
     400: "Invalid Request",
     401: "Unauthorized",
@@ -100,6 +118,14 @@ class FakeXApi:
         self.users: dict[str, dict[str, Any]] = {}
         self.media: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
+        # Post ids served per UTC day, each billed once that day: what /2/usage/tweets counts.
+        self.consumed: dict[date, set[str]] = {}
+        # Added to a day's count at /2/usage/tweets: X counting what we did not see.
+        self.usage_adjustments: dict[date, int] = {}
+        # X documents two shapes of daily_project_usage: "daily", a list of days each with
+        # tweets_consumed per app (the usage guide); "openapi", an object whose usage lists
+        # {date, usage} with numbers as strings (the API reference and its older example).
+        self.usage_shape = "daily"
         self._corruptions: dict[str, dict[str, Any]] = {}
         self._faults: deque[_Fault] = deque()
         self._window_reset: float = 0.0
@@ -168,9 +194,12 @@ class FakeXApi:
         reset_in: float | None = None,
         body: Mapping[str, Any] | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """The next `times` requests fail with `status` (429: reset `reset_in` s from now)."""
+        """The next `times` requests fail with `status` (429: reset `reset_in` s from now);
+        with `after`, only once that many more requests were answered normally (mid-pull)."""
         with self._lock:
+            self._faults.extend(_Fault() for _ in range(after))
             self._faults.extend(
                 _Fault(status=status, reset_in=reset_in, body=body) for _ in range(times)
             )
@@ -186,6 +215,15 @@ class FakeXApi:
     def search_requests(self) -> list[dict[str, str]]:
         with self._lock:
             return [r.params for r in self.requests if r.path == SEARCH_PATH]
+
+    @property
+    def usage_requests(self) -> list[dict[str, str]]:
+        with self._lock:
+            return [r.params for r in self.requests if r.path == USAGE_PATH]
+
+    def today(self) -> date:
+        """The UTC day by the fake's clock: the day X bills what it serves now."""
+        return datetime.fromtimestamp(self.clock(), tz=UTC).date()
 
     # --- answering ---------------------------------------------------------------------
 
@@ -215,6 +253,8 @@ class FakeXApi:
             return self._fault_answer(fault)
         if authorization != f"Bearer {self.bearer_token}":
             return _problem(401)
+        if path == USAGE_PATH:
+            return self._usage(params)
         if path != SEARCH_PATH:
             return _problem(404)
         headers, allowed = self._spend_budget()
@@ -309,6 +349,7 @@ class FakeXApi:
                 reverse=True,
             )
             page = matches[: search.max_results]
+            self.consumed.setdefault(self.today(), set()).update(t["id"] for t in page)
             more = len(matches) > len(page)
             next_token = _encode_token(int(page[-1]["id"]), search.signature) if more else None
             response = self._render(page, search, next_token)
@@ -373,6 +414,51 @@ class FakeXApi:
                 tweet[key] = value
         return tweet
 
+    # --- usage -------------------------------------------------------------------------
+
+    def _usage(self, params: dict[str, str]) -> tuple[int, dict[str, str], Mapping[str, Any]]:
+        """GET /2/usage/tweets: the posts billed per UTC day, the last `days` days."""
+        days = params.get("days", "7")
+        if not days.isdigit() or not 1 <= int(days) <= 90:
+            return 400, {}, _invalid("days must be a number between 1 and 90")
+        fields = set(filter(None, params.get("usage.fields", "").split(",")))
+        if fields - USAGE_FIELDS:
+            return 400, {}, _invalid(f"usage.fields has unknown fields: {fields - USAGE_FIELDS}")
+        today = self.today()
+        with self._lock:
+            counts = {
+                day: len(self.consumed.get(day, ())) + self.usage_adjustments.get(day, 0)
+                for day in (today - timedelta(days=n) for n in reversed(range(int(days))))
+            }
+            total = sum(len(ids) for ids in self.consumed.values())
+        openapi = self.usage_shape == "openapi"
+        number: Callable[[int], int | str] = str if openapi else int
+        daily = [
+            {"date": f"{day.isoformat()}T00:00:00.000Z", "usage": str(count)}
+            for day, count in counts.items()
+        ]
+        values: dict[str, Any] = {
+            "cap_reset_day": (_next_month(today) - today).days,
+            "project_cap": number(PROJECT_CAP),
+            "project_id": PROJECT_ID,
+            "project_usage": number(total),
+            "daily_client_app_usage": [
+                {"client_app_id": APP_ID, "usage": daily, "usage_result_count": len(daily)}
+            ],
+            "daily_project_usage": (
+                {"project_id": PROJECT_ID, "usage": daily}
+                if openapi
+                else [
+                    {
+                        "date": day.isoformat(),
+                        "usage": [{"app_id": APP_ID, "tweets_consumed": count}],
+                    }
+                    for day, count in counts.items()
+                ]
+            ),
+        }
+        return 200, {}, {"data": {k: values[k] for k in sorted(fields or _DEFAULT_USAGE_FIELDS)}}
+
 
 def parse_query(query: str) -> tuple[frozenset[str], bool]:
     """The fake understands `#a -is:retweet` and `(#a OR #b …) -is:retweet`, nothing else."""
@@ -406,6 +492,10 @@ def _matches(tweet: Mapping[str, Any], search: _Search) -> bool:
     elif search.start_time is not None and created < search.start_time:
         return False
     return search.end_time is None or created < search.end_time
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _project(obj: Mapping[str, Any], fields: set[str]) -> dict[str, Any]:

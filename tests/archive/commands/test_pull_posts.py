@@ -1,11 +1,14 @@
 """pull_posts: one pull, synchronously, through the real tweepy client and the fake X API."""
 
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from archive.management.commands.pull_posts import Command
 from archive.models import Post, PostPlacement, SourceHealth, SyncCursor
 from archive.services.pulls import chat_cursor
 from chats.models import Chat
@@ -16,9 +19,39 @@ from tests.fakes.x_api import FakeXApi
 pytestmark = pytest.mark.django_db
 
 
-def _pull(**target: object) -> str:
-    out = io.StringIO()
-    call_command("pull_posts", stdout=out, **target)
+class FakeTime:
+    """The command's clock and sleep: waiting moves the clock on and takes no time."""
+
+    def __init__(self) -> None:
+        self.start = timezone.now()
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=sum(self.sleeps))
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0
+        self.sleeps.append(seconds)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+def _pull(
+    fake_time: FakeTime | None = None, out: io.StringIO | None = None, **target: object
+) -> str:
+    fake_time = fake_time or FakeTime()
+    command = Command()
+    command.sleep, command.clock = fake_time.sleep, fake_time.now
+    out = out or io.StringIO()
+    call_command(command, stdout=out, **target)
     return out.getvalue()
 
 
@@ -120,22 +153,74 @@ def test_it_sweeps_a_communitys_between_chat_stream(
     assert PostPlacement.objects.filter(community=community, chat=None).count() == 2
 
 
-def test_it_fails_with_the_reset_time_when_x_rate_limits_the_pull(
-    x_api: FakeXApi, live_chat: Chat
+def test_it_waits_out_a_rate_limit_mid_pull_then_stores_every_post_once_and_exits_0(
+    x_api: FakeXApi, live_chat: Chat, now: datetime, fake_time: FakeTime
+) -> None:
+    tweets = tweets_at([now - timedelta(seconds=s) for s in range(10, 1510, 6)])
+    x_api.add_tweets(*tweets)  # 250 posts: three pages
+    x_api.fail_next(status=429, reset_in=120, after=1)
+
+    output = _pull(fake_time, chat=live_chat.pk)
+
+    assert re.search(r"X rate limited this app: waiting 12[12] s, until \d\d:\d\d:\d\d UTC", output)
+    assert sum(fake_time.sleeps) in (121, 122)
+    assert "\r" not in output  # not a terminal: one plain line, no countdown
+    assert output.splitlines()[-1].startswith(f"Chat {live_chat.pk} ")
+    stored = list(Post.objects.values_list("external_id", flat=True))
+    assert sorted(stored) == sorted(t["id"] for t in tweets)
+    cursor = chat_cursor(chat=live_chat)
+    assert cursor.newest_id == max(tweets, key=lambda t: int(t["id"]))["id"]
+    assert (cursor.last_error, cursor.consecutive_errors) == ("", 0)
+
+
+def test_it_counts_the_wait_down_on_a_terminal(
+    x_api: FakeXApi, live_chat: Chat, fake_time: FakeTime
+) -> None:
+    x_api.fail_next(status=429, reset_in=5)
+
+    output = _pull(fake_time, out=Terminal(), chat=live_chat.pk)
+
+    countdown = re.findall(r"\r[^\r\n]*?(\d+):(\d\d) left", output)
+    seconds = [int(m) * 60 + int(s) for m, s in countdown]
+    assert seconds in ([6, 5, 4, 3, 2, 1], [7, 6, 5, 4, 3, 2, 1])
+    assert fake_time.sleeps == [1] * len(seconds)
+    assert "0 new" in output
+
+
+def test_it_waits_for_a_rate_limit_recorded_before_it_started_when_it_ends_soon(
+    x_api: FakeXApi, live_chat: Chat, fake_time: FakeTime
+) -> None:
+    until = fake_time.now() + timedelta(seconds=90)
+    SourceHealth.objects.create(network="x", rate_limited_until=until)
+
+    output = _pull(fake_time, chat=live_chat.pk)
+
+    assert f"waiting 91 s, until {until:%H:%M:%S} UTC" in output
+    assert sum(fake_time.sleeps) == 91
+    assert len(x_api.search_requests) == 1
+
+
+def test_it_stops_and_says_when_to_retry_when_the_reset_is_beyond_its_wait_cap(
+    x_api: FakeXApi, live_chat: Chat, fake_time: FakeTime
 ) -> None:
     x_api.fail_next(status=429, reset_in=600)
 
     with pytest.raises(
-        CommandError, match=r"X rate limited until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+        CommandError,
+        match=r"X rate limited until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in 10 min\), "
+        r"longer than --max-wait 300 s: stopped; run again after \d\d:\d\d:\d\d UTC",
     ):
-        _pull(chat=live_chat.pk)
+        _pull(fake_time, chat=live_chat.pk)
 
     health = SourceHealth.objects.get(network="x")
     assert health.rate_limited_until is not None
     assert chat_cursor(chat=live_chat).next_allowed_at == health.rate_limited_until
-    with pytest.raises(CommandError, match=r"Not pulling\. Rate limited until"):
-        _pull(chat=live_chat.pk)
+    with pytest.raises(CommandError, match=r"Not pulling\. Rate limited until .* \(in 10 min\)"):
+        _pull(fake_time, chat=live_chat.pk)
+    with pytest.raises(CommandError, match=r"longer than --max-wait 60 s"):
+        _pull(fake_time, chat=live_chat.pk, max_wait=60)
     assert len(x_api.search_requests) == 1
+    assert fake_time.sleeps == []
 
 
 def test_it_fails_when_x_refuses_the_credentials_and_stops_until_they_change(
@@ -155,17 +240,53 @@ def test_it_fails_when_x_refuses_the_credentials_and_stops_until_they_change(
     assert len(x_api.search_requests) == 2
 
 
-def test_it_records_a_server_error_on_the_cursor_and_exits_non_zero(
-    x_api: FakeXApi, live_chat: Chat
+def test_it_retries_server_errors_with_exponential_backoff_then_completes(
+    x_api: FakeXApi, live_chat: Chat, now: datetime, fake_time: FakeTime
 ) -> None:
-    x_api.fail_next(status=503)
+    x_api.add_tweets(*tweets_at([now - timedelta(minutes=m) for m in (15, 10, 5)]))
+    x_api.fail_next(status=503, times=2)
+    x_api.fail_next(status=500)
 
-    with pytest.raises(CommandError, match="Service Unavailable"):
-        _pull(chat=live_chat.pk)
+    output = _pull(fake_time, chat=live_chat.pk)
 
+    assert fake_time.sleeps == [5, 10, 20]
+    assert "X failed (503 Service Unavailable); retry 1 of 5 in 5 s" in output
+    assert "X failed (500 Internal Server Error); retry 3 of 5 in 20 s" in output
+    assert "3 new" in output
+    assert len(x_api.search_requests) == 4
+    assert chat_cursor(chat=live_chat).consecutive_errors == 0
+
+
+def test_it_gives_up_after_repeated_server_errors_exits_non_zero_and_records_why(
+    x_api: FakeXApi, live_chat: Chat, fake_time: FakeTime
+) -> None:
+    x_api.fail_next(status=503, times=10)
+
+    with pytest.raises(
+        CommandError, match=r"gave up after 2 retries: 503 Service Unavailable"
+    ) as raised:
+        _pull(fake_time, chat=live_chat.pk, retries=2)
+
+    assert raised.value.returncode == 1
+    assert fake_time.sleeps == [5, 10]
+    assert len(x_api.search_requests) == 3
     cursor = chat_cursor(chat=live_chat)
-    assert cursor.consecutive_errors == 1
+    assert cursor.consecutive_errors == 3
     assert "Service Unavailable" in cursor.last_error
+
+
+def test_it_exits_non_zero_when_the_read_budget_stops_a_pull_with_posts_still_to_read(
+    x_api: FakeXApi, live_chat: Chat, now: datetime, fake_time: FakeTime
+) -> None:
+    live_chat.community.daily_read_cap = 100
+    live_chat.community.save(update_fields=["daily_read_cap"])
+    x_api.add_tweets(*tweets_at([now - timedelta(seconds=s) for s in range(10, 910, 6)]))
+
+    with pytest.raises(CommandError, match=r"stopped: Daily read budget of 100 posts reached"):
+        _pull(fake_time, chat=live_chat.pk)
+
+    assert Post.objects.count() == 100
+    assert fake_time.sleeps == []
 
 
 @pytest.mark.parametrize(
