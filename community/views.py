@@ -113,7 +113,8 @@ def community_leave(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
 @require_POST
 def membership_role(request: HttpRequest, slug: str, username: str) -> HttpResponse:
     community = get_community_for_organiser(request, slug)
-    member = get_object_or_404(User, username=username)
+    # Only this community's members have a role in it to change.
+    member = get_object_or_404(User, username=username, memberships__community=community)
     form = RoleForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Unknown role.", status=400)
