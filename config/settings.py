@@ -129,13 +129,23 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
-# allauth's rate limits are on by default; they live in the shared cache above.
+# allauth's rate limits are on by default; they live in the shared cache above. Wrong
+# passwords lock the account they were tried on (the sign-in form says so), and every
+# sign-in, the admin's included (config/urls.py), goes through them.
+LOGIN_LOCK_FAILURES = 5
+LOGIN_LOCK_MINUTES = 5
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": f"10/m/ip,{LOGIN_LOCK_FAILURES}/{LOGIN_LOCK_MINUTES}m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+ACCOUNT_FORMS = {"login": "members.forms.LoginForm"}
+# The per-IP limits key on the client's address. Behind N proxies of ours that each append
+# to X-Forwarded-For, it is the N-th entry from the right; with 0 (the default) the header
+# is ignored and REMOTE_ADDR counts, since anyone reaching the site directly can write
+# anything into it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
 # X returns no email address: X sign-ins are verified by X itself.
 SOCIALACCOUNT_EMAIL_REQUIRED = False
