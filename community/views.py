@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.forms import add_service_error
 from common.timezones import visitor_zone
 from community import selectors, services
-from community.forms import CommunityForm, RoleForm
+from community.forms import CommunityForm, CommunitySearchForm, RoleForm
 from community.models import Community
 from community.permissions import get_community_for_organiser, membership_is_organiser
 from members.http import AuthenticatedHttpRequest
@@ -17,9 +17,13 @@ from members.selectors import user_is_verified
 
 
 def community_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "")
+    form = CommunitySearchForm(request.GET)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
     communities = selectors.community_list(search=search)
-    return render(request, "community/list.html", {"communities": communities, "q": search})
+    status = 400 if form.errors else 200
+    return render(
+        request, "community/list.html", {"communities": communities, "form": form}, status=status
+    )
 
 
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
