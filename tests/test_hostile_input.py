@@ -8,6 +8,7 @@ signed-in member of no community. A 500 anywhere is a failure; what the other an
 (400, 403, 404, a redirect to sign in) is each view's own tests' business.
 """
 
+import logging
 import re
 from collections.abc import Iterator
 from io import StringIO
@@ -113,7 +114,19 @@ def _samples() -> dict[str, str]:
     return samples
 
 
+@pytest.fixture
+def quiet_request_log() -> Iterator[None]:
+    # Thousands of 400s and 404s, each logged with its traceback, would cost more than the
+    # requests; a 500 is reported by the test itself, with its address.
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("quiet_request_log")
 @pytest.mark.parametrize("persona", ["anonymous", "outsider"])
 def test_it_answers_no_hostile_request_with_a_server_error(
     persona: str,
