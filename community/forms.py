@@ -4,6 +4,12 @@ from common.forms import TimeZoneField
 from community.models import Community, Membership
 
 
+class CommunitySearchForm(forms.Form):
+    q = forms.CharField(
+        required=False, max_length=200, label="Search by name, hashtag or description"
+    )
+
+
 class CommunityForm(forms.ModelForm):
     time_zone = TimeZoneField(help_text="Chats are scheduled in this zone.")
 

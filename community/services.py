@@ -91,7 +91,12 @@ def membership_set_role(*, community: Community, member: User, role: str) -> Mem
     if role not in Membership.Role.values:
         raise ValidationError("Unknown role.", code="invalid_role")
     organisers = _lock_organisers(community)
-    membership = Membership.objects.select_for_update().get(community=community, member=member)
+    try:
+        membership = Membership.objects.select_for_update().get(community=community, member=member)
+    except Membership.DoesNotExist:
+        raise ValidationError(
+            f"{member.public_name} is not a member of {community.name}.", code="not_a_member"
+        ) from None
     demoting = membership.is_organiser and role != Membership.Role.ORGANISER
     if demoting and len(organisers) == 1:
         raise ValidationError(

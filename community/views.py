@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.forms import add_service_error
 from common.timezones import visitor_zone
 from community import selectors, services
-from community.forms import CommunityForm, RoleForm
+from community.forms import CommunityForm, CommunitySearchForm, RoleForm
 from community.models import Community
 from community.permissions import get_community_for_organiser, membership_is_organiser
 from members.http import AuthenticatedHttpRequest
@@ -17,9 +17,13 @@ from members.selectors import user_is_verified
 
 
 def community_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "")
+    form = CommunitySearchForm(request.GET)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
     communities = selectors.community_list(search=search)
-    return render(request, "community/list.html", {"communities": communities, "q": search})
+    status = 400 if form.errors else 200
+    return render(
+        request, "community/list.html", {"communities": communities, "form": form}, status=status
+    )
 
 
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -113,7 +117,8 @@ def community_leave(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
 @require_POST
 def membership_role(request: HttpRequest, slug: str, username: str) -> HttpResponse:
     community = get_community_for_organiser(request, slug)
-    member = get_object_or_404(User, username=username)
+    # Only this community's members have a role in it to change.
+    member = get_object_or_404(User, username=username, memberships__community=community)
     form = RoleForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Unknown role.", status=400)

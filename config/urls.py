@@ -5,10 +5,15 @@ app), so that every public URL stays what feeds, sitemaps and exported transcrip
 already link to.
 """
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+
+# The admin's own login form checks passwords without allauth's rate limits: staff sign
+# in on the site's sign-in page like everyone else, and the admin's form sends them there.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),

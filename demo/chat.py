@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
+from django.templatetags.static import static
 from django.utils import timezone
 
 from archive.models import Network, Post
@@ -44,6 +44,7 @@ LIVE_STARTED_AGO = timedelta(minutes=10)
 ARCHIVE_AGE = timedelta(days=7)
 # Posts from the same chat are 10 ms to minutes apart: one worker number is enough.
 _WORKER = 417
+STICKY_NOTE_PHOTOS = 4
 
 
 @dataclass(frozen=True)
@@ -494,18 +495,10 @@ def _user(handle: str, name: str) -> dict[str, Any]:
 
 
 def _sticky_notes(rng: random.Random) -> str:
-    """A photo of a sticky-note wall as an inline SVG: the demo stays offline."""
-    colours = ("#ffe066", "#8ce99a", "#74c0fc", "#ffa8a8", "#d0bfff")
-    notes = "".join(
-        f"<rect x='{x}' y='{y}' width='110' height='110' fill='{rng.choice(colours)}' "
-        f"transform='rotate({rng.randint(-6, 6)} {x + 55} {y + 55})'/>"
-        for x, y in ((40 + 130 * (i % 4), 50 + 160 * (i // 4)) for i in range(8))
-    )
-    svg = (
-        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 600 400'>"
-        f"<rect width='600' height='400' fill='#f8f9fa'/>{notes}</svg>"
-    )
-    return "data:image/svg+xml," + quote(svg, safe="/:=' ")
+    """A photo of a sticky-note wall, served by the site itself: the demo stays offline, and
+    the archive takes only http(s) image URLs (static/img/demo/)."""
+    path = static(f"img/demo/sticky-notes-{rng.randrange(STICKY_NOTE_PHOTOS)}.svg")
+    return settings.SITE_URL.rstrip("/") + path
 
 
 # --- Storing and replaying --------------------------------------------------------

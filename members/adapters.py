@@ -1,7 +1,7 @@
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialLogin
-from django.http import HttpRequest
+from allauth.socialaccount.models import SocialApp, SocialLogin
+from django.http import Http404, HttpRequest
 
 from members.models import User
 from members.services import member_link_x_account
@@ -10,6 +10,15 @@ X_PROVIDER = "twitter_oauth2"
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(
+        self, request: HttpRequest, provider: str, client_id: str | None = None
+    ) -> SocialApp:
+        # Without X credentials the "Log in with X" URLs still exist: they lead nowhere.
+        try:
+            return super().get_app(request, provider, client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("This site has no sign-in with that network.") from None
+
     def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict) -> User:
         user = super().populate_user(request, sociallogin, data)
         if sociallogin.account.provider == X_PROVIDER and data.get("username"):

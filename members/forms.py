@@ -1,7 +1,26 @@
+from typing import Any
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
+from django.conf import settings
+from django.utils.html import format_html
 
 from common.forms import TimeZoneField
 from members.models import User
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, saying up front that wrong passwords lock the account."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        password = self.fields["password"]
+        password.help_text = format_html(
+            "{} After {} wrong passwords, signing in to that account is paused for {} minutes.",
+            password.help_text,
+            settings.LOGIN_LOCK_FAILURES,
+            settings.LOGIN_LOCK_MINUTES,
+        )
 
 
 class ProfileForm(forms.ModelForm):

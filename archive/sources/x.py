@@ -58,6 +58,8 @@ MEDIA_FIELDS = ["url", "preview_image_url", "type", "width", "height"]
 
 _TAG_RE = re.compile(r"\w+")
 _ID_RE = re.compile(r"\d{1,20}")
+# No whitespace or control character anywhere: a browser would strip them and read on.
+_HTTP_URL_RE = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*", re.IGNORECASE)
 
 
 class _Malformed(ValueError):
@@ -244,13 +246,12 @@ def _references(item: Mapping[str, Any]) -> dict[str, str]:
 def _account(user: Mapping[str, Any]) -> NormalisedAccount:
     handle = _required_str(user, "username")
     name = user.get("name")
-    avatar = user.get("profile_image_url")
     return NormalisedAccount(
         network=Network.X,
         external_id=str(user["id"]),
         handle=handle,
         display_name=name if isinstance(name, str) and name else handle,
-        avatar_url=avatar if isinstance(avatar, str) else "",
+        avatar_url=_http_url(user.get("profile_image_url")),
     )
 
 
@@ -276,8 +277,9 @@ def _media(
         item = media.get(key) if isinstance(key, str) else None
         if item is None:
             continue  # X may withhold a media object; the post itself is still good.
-        url = _optional_str(item, "url") or _optional_str(item, "preview_image_url")
-        preview = _optional_str(item, "preview_image_url") or url
+        preview = _http_url(item.get("preview_image_url"))
+        url = _http_url(item.get("url")) or preview
+        preview = preview or url
         if url:
             found.append({"type": _optional_str(item, "type"), "url": url, "preview_url": preview})
     return tuple(found)
@@ -323,6 +325,11 @@ def _optional_id(item: Mapping[str, Any], key: str) -> str | None:
 def _optional_str(item: Mapping[str, Any], key: str) -> str:
     value = item.get(key)
     return value if isinstance(value, str) else ""
+
+
+def _http_url(value: object) -> str:
+    """The URL if it is an absolute http(s) one, else "": pages put it in an img src."""
+    return value if isinstance(value, str) and _HTTP_URL_RE.fullmatch(value) else ""
 
 
 def _id_or_none(value: object) -> str | None:

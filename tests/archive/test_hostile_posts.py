@@ -11,7 +11,7 @@ from archive.sources.x import normalise_x_page
 from chats.models import Chat
 from community.models import Community
 from tests.archive.support import archive_tweets
-from tests.fakes.x_data import make_tweet, make_user, search_response
+from tests.fakes.x_data import make_media, make_tweet, make_user, search_response
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,49 @@ def test_it_never_links_a_javascript_url_entity(anonymous: Client, chat: Chat) -
 
     assert 'href="javascript:' not in page.lower()
     assert Post.objects.get().links == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        " JavaScript:alert(1)",
+        "data:image/svg+xml;base64,PHN2Zz4=",
+        "//pbs.twimg.com/no-scheme.jpg",
+        "https://pbs.twimg.com/a.jpg\njavascript:alert(1)",
+        "ftp://pbs.twimg.com/a.jpg",
+    ],
+)
+def test_it_stores_only_http_urls_for_avatars_and_media(
+    anonymous: Client, chat: Chat, url: str
+) -> None:
+    user = make_user("mallory", profile_image_url=url)
+    bad = make_media(url=url, media_key="3_1")
+    # A video: its only image is the preview, and a bad preview leaves nothing to show.
+    bad_video = make_media(kind="video", preview_image_url=url, media_key="3_2")
+    tweet = make_tweet(
+        author=user, created_at=START + timedelta(minutes=1), text="A1 look #KMers",
+        media=[bad, bad_video],
+    )  # fmt: skip
+    archive_tweets([tweet], users=[user], media=[bad, bad_video])
+
+    assert Account.objects.get(handle="mallory").avatar_url == ""
+    assert Post.objects.get().media == []
+    assert url.strip() not in _live_page(anonymous, chat)
+
+
+def test_it_falls_back_to_the_preview_when_only_the_media_url_is_bad(chat: Chat) -> None:
+    user = make_user("mallory", profile_image_url="HTTPS://pbs.twimg.com/ok_normal.jpg")
+    photo = make_media(url="javascript:alert(1)")
+    photo["preview_image_url"] = "https://pbs.twimg.com/p.jpg"
+    tweet = make_tweet(
+        author=user, created_at=START + timedelta(minutes=1), text="A1 #KMers", media=[photo]
+    )
+    archive_tweets([tweet], users=[user], media=[photo])
+
+    assert Account.objects.get().avatar_url == "HTTPS://pbs.twimg.com/ok_normal.jpg"
+    (item,) = Post.objects.get().media
+    assert item["url"] == item["preview_url"] == "https://pbs.twimg.com/p.jpg"
 
 
 def test_it_stores_broken_surrogates_and_nul_characters_as_replacement_characters(

@@ -1,8 +1,10 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from community.models import Community, Membership
+from community.services import membership_set_role
 from members.models import User
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +117,27 @@ def test_it_lets_an_organiser_step_down_once_there_is_another(
 
     roles = dict(community.memberships.values_list("member__username", "role"))
     assert roles == {"olga": "member", "mona": "organiser"}
+
+
+def test_it_answers_404_when_an_organiser_sets_the_role_of_someone_not_in_the_community(
+    organiser: Client, community: Community, outsider_user: User, other_community: Community
+) -> None:
+    # Otto organises #libchat: a member somewhere, but not here.
+    for username in (outsider_user.username, "otto"):
+        response = organiser.post(_url("role", community, username=username), {"role": "moderator"})
+
+        assert response.status_code == 404
+        assert "Page not found" in response.content.decode()
+    assert not Membership.objects.filter(community=community, member=outsider_user).exists()
+
+
+def test_it_refuses_to_set_a_role_for_someone_who_is_not_a_member(
+    community: Community, outsider_user: User
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        membership_set_role(community=community, member=outsider_user, role="moderator")
+
+    assert refused.value.code == "not_a_member"
 
 
 def test_it_rejects_an_unknown_role(

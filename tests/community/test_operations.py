@@ -54,6 +54,25 @@ def test_it_passes_the_deploy_checklist_with_production_settings() -> None:
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize("email_url", [None, "consolemail://"])
+def test_it_fails_the_deploy_checklist_until_email_url_names_a_mail_server(
+    email_url: str | None,
+) -> None:
+    env = _production_env()
+    del env["EMAIL_URL"]
+    if email_url:
+        env["EMAIL_URL"] = email_url
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "(config.E001) EMAIL_URL is not set to a mail server" in result.stderr
+    assert "HINT: Set EMAIL_URL, e.g. smtp+tls://" in result.stderr
+
+
 def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
     env = _production_env()
     del env["SECRET_KEY"]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import override_settings
 
 from archive.models import Post, PostPlacement
 from archive.sources.x import normalise_x_page
@@ -138,7 +139,8 @@ def test_it_replays_the_live_demo_chat_from_the_beat_task(
 
 def _seed() -> str:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    with override_settings(DEBUG=True):  # as `make run` has it: no --force needed
+        call_command("seed_demo", stdout=out)
     return out.getvalue()
 
 

@@ -214,6 +214,18 @@ def test_it_hides_x_everywhere_when_x_is_not_configured(
     assert CONNECT_BUTTON not in profile
 
 
+@pytest.mark.parametrize("name", [LOGIN_URL, "twitter_oauth2_callback"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_answers_404_on_the_x_urls_when_x_is_not_configured(
+    anonymous: Client, member: Client, x_not_configured: None, name: str, method: str
+) -> None:
+    for client in (anonymous, member):
+        response = getattr(client, method)(reverse(name))
+
+        assert response.status_code == 404
+        assert "Page not found" in response.content.decode()
+
+
 def _forged_code(client: Client, fake_x: FakeXOAuth) -> str:
     return _with_params(_start(client, reverse(LOGIN_URL)), code="forged-code")
 

@@ -1,9 +1,12 @@
 """Deterministic, idempotent demo data: invented communities and people."""
 
 import random
+import secrets
+from argparse import ArgumentParser
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from common.markdown import render_markdown
@@ -125,8 +128,25 @@ BIOS = [
 class Command(BaseCommand):
     help = "Load deterministic demo data (safe to run repeatedly)."
 
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo even with DEBUG off (a staging site). Each demo account then "
+            "gets a random password of its own, printed once, instead of the published one.",
+        )
+
     @transaction.atomic
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, force: bool = False, **options: object) -> None:
+        # DEBUG off is how this project runs in production, where 30 accounts with a
+        # password printed in the README would be 30 open doors (10 of them organisers).
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: refusing to add demo accounts to what looks like production. "
+                "Pass --force to load the demo anyway; each account then gets a random "
+                "password of its own."
+            )
+        self.passwords: dict[str, str] | None = None if settings.DEBUG else {}
         rng = random.Random(20261126)  # noqa: S311  (a fixed seed: the same demo every time)
         users = [self._user(i, rng) for i in range(30)]
         communities = []
@@ -137,10 +157,16 @@ class Command(BaseCommand):
         self._archive_demo(communities[0])
         # After the archive: the series skip any slot the demo chats already hold.
         seed_demo_schedule(communities=communities)
+        if self.passwords is None:
+            accounts = f"password {DEMO_PASSWORD!r}"
+        else:
+            accounts = "passwords above" if self.passwords else "passwords unchanged"
+            for email, password in self.passwords.items():
+                self.stdout.write(f"{email}  {password}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(COMMUNITIES)} communities, "
-                f"{len(users)} members (password {DEMO_PASSWORD!r})."
+                f"{len(users)} members ({accounts})."
             )
         )
 
@@ -159,9 +185,16 @@ class Command(BaseCommand):
                 "bluesky_handle": f"{first.lower()}.bsky.social" if i % 4 == 0 else "",
             },
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
+        if self.passwords is None:
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+        elif created or user.check_password(DEMO_PASSWORD):
+            # Also replaces the published password of an account an earlier run created.
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
             user.save(update_fields=["password"])
+            self.passwords[email] = password
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
