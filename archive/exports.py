@@ -51,8 +51,9 @@ def utc_iso(moment: datetime) -> str:
 
 
 def x_status_url(handle: str, external_id: str) -> str:
-    """A post's page on X; both parts quoted, as neither came from us."""
-    return f"https://x.com/{quote(handle, safe='/')}/status/{quote(external_id, safe='/')}"
+    """A post's page on X; both parts quoted, as neither came from us. Without a handle
+    (an author X did not return), x.com/i/status/<id> still finds the post."""
+    return f"https://x.com/{quote(handle or 'i', safe='/')}/status/{quote(external_id, safe='/')}"
 
 
 def post_url(entry: Entry) -> str:
@@ -186,7 +187,7 @@ def _md_post(entry: Entry, *, nested: bool = False) -> str:
     if not entry.visible:
         return f"{bullet}({time}) *{md_inline(entry.removed_label)}*"
     host = " (host)" if entry.is_host else ""
-    handle = md_inline(f"@{entry.post.author.handle}")
+    handle = md_inline(entry.post.author.at_handle)
     return f"{bullet}**{handle}**{host} ({time}): {md_escape(entry.post.text, indent=indent)}"
 
 

@@ -16,6 +16,12 @@ from community.models import Community
 
 
 class Account(models.Model):
+    """An author on a network. One the network did not describe (X leaves suspended and
+    protected authors out of a page) has an empty handle and name: it is known only by its
+    id until a later pull returns it. Pages show it through `at_handle` and `shown_name`."""
+
+    UNKNOWN = "unknown account"
+
     network = models.CharField(max_length=16, choices=Network.choices)
     external_id = models.CharField(max_length=64)
     handle = models.CharField(max_length=100)
@@ -39,7 +45,22 @@ class Account(models.Model):
         indexes = [models.Index(fields=["network", "handle"])]
 
     def __str__(self) -> str:
+        if not self.is_known:
+            return f"{self.UNKNOWN} {self.external_id} ({self.network})"
         return f"@{self.handle} ({self.network})"
+
+    @property
+    def is_known(self) -> bool:
+        return bool(self.handle)
+
+    @property
+    def at_handle(self) -> str:
+        """The handle as pages show it: "@handle", or "unknown account", never a bare "@"."""
+        return f"@{self.handle}" if self.handle else self.UNKNOWN
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.handle or self.UNKNOWN.capitalize()
 
 
 class Post(models.Model):
@@ -154,10 +175,11 @@ class SyncCursor(models.Model):
     malformed_count = models.PositiveIntegerField(default=0)
     requests_total = models.PositiveBigIntegerField(default=0)
     reads_total = models.PositiveBigIntegerField(default=0)
-    # A pull the daily budget stopped between pages leaves a gap: from its since_id (or,
-    # when it began at a time, its start_time) up to the oldest post it stored. The next
-    # pull reads only that gap, then the cursor jumps to the newest id the stopped pull
-    # saw. Blank resume_until_id: no gap.
+    # A pull cut short between pages (by the daily budget, a failure, a killed worker)
+    # leaves a gap: from its since_id (or, when it began at a time, its start_time) up to
+    # the oldest post it stored; each page records it as it commits. The next pull reads
+    # only that gap, then the cursor jumps to the newest id the cut-short pull saw. Blank
+    # resume_until_id: no gap.
     resume_since_id = models.CharField(max_length=64, blank=True)
     resume_start_time = models.DateTimeField(null=True, blank=True)
     resume_until_id = models.CharField(max_length=64, blank=True)

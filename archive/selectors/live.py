@@ -26,9 +26,11 @@ def _host_flags(chat: Chat) -> dict[str, Exists]:
     (tests/archive/live/test_host_rule.py holds the two to the same answers)."""
     handle = OuterRef("post__author__handle")
     hosts = ChatHost.objects.filter(chat_id=chat.pk)
+    # Never by an empty handle: a host without one is no match for an author X did not
+    # return (known by its id alone), as Hosts.of leaves empty handles out.
     by_author = hosts.filter(
-        Q(handle__iexact=handle)
-        | Q(member__x_handle__iexact=handle)
+        Q(handle__iexact=handle, handle__gt="")
+        | Q(member__x_handle__iexact=handle, member__x_handle__gt="")
         | Q(member_id=OuterRef("post__author__member_id"))
     )
     return {"is_host": Exists(by_author), "chat_has_hosts": Exists(hosts)}

@@ -9,13 +9,14 @@ nothing but refreshed metrics.
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db.models import F, Field, Model, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 from psycopg2.extras import execute_values
@@ -31,7 +32,15 @@ from archive.models import (
     SyncCursor,
 )
 from archive.services.usage import reads_bill
-from archive.sources.base import NormalisedAccount, NormalisedPost, Page, PullQuery, Source
+from archive.sources.base import (
+    NormalisedAccount,
+    NormalisedPost,
+    Page,
+    PullQuery,
+    SkippedItem,
+    Source,
+    SourceError,
+)
 from chats.models import Chat
 from community.models import Community
 from members.models import User
@@ -69,6 +78,8 @@ class StoreResult:
     new: int = 0
     refreshed: int = 0
     placements: int = 0
+    # Posts the database could not take, each with why (see posts_store).
+    skipped: list[SkippedItem] = field(default_factory=list)
 
 
 @dataclass
@@ -83,11 +94,120 @@ class PullResult:
     skipped_reasons: list[str] = field(default_factory=list)
 
 
+# --- What the database accepts -------------------------------------------------
+
+
+def _max_length(model: type[Model], name: str) -> int:
+    column = model._meta.get_field(name)
+    assert isinstance(column, Field)
+    assert column.max_length is not None, f"{model.__name__}.{name} has no max_length"
+    return column.max_length
+
+
+# The columns' limits, read from the models: each lives in one place. Sources know nothing
+# of them (nor of Django); posts_store fits every post to them on its way in, so that a
+# new source, an archive file or a demo recording is held to them alike.
+_NETWORK_MAX = min(_max_length(Post, "network"), _max_length(Account, "network"))
+_POST_ID_MAX = _max_length(Post, "external_id")
+_ACCOUNT_ID_MAX = _max_length(Account, "external_id")
+_REFERENCE_FIELDS = ("conversation_id", "reply_to_id", "quoted_id")
+_REFERENCE_MAX = min(_max_length(Post, name) for name in _REFERENCE_FIELDS)
+_LANGUAGE_MAX = _max_length(Post, "language")
+_HANDLE_MAX = _max_length(Account, "handle")
+_NAME_MAX = _max_length(Account, "display_name")
+_AVATAR_MAX = _max_length(Account, "avatar_url")
+_COUNT_MIN, _COUNT_MAX = connection.ops.integer_field_range(
+    Post._meta.get_field("like_count").get_internal_type()
+)
+
+
+def _fit(post: NormalisedPost) -> NormalisedPost | SkippedItem:
+    """The post as its columns will take it, or why it cannot be stored.
+
+    What only shows (a language, a count, a name, an avatar) is blanked or clipped; a post
+    whose own or author's id does not fit is skipped: its identity would be wrong."""
+    refusal = _refusal(post)
+    if refusal:
+        logger.warning("Skipped %s post %s: %s", post.network, post.external_id, refusal)
+        return SkippedItem(post.external_id or None, refusal)
+    changes: dict[str, Any] = {}
+    notes: list[str] = []
+    if len(post.language) > _LANGUAGE_MAX:
+        changes["language"] = ""
+        notes.append(f"language {post.language[:40]!r} is over {_LANGUAGE_MAX} characters")
+    for name in _REFERENCE_FIELDS:
+        value = getattr(post, name)
+        if value is not None and len(value) > _REFERENCE_MAX:
+            changes[name] = None
+            notes.append(f"{name} is over {_REFERENCE_MAX} characters")
+    if not all(
+        type(count) is int and _COUNT_MIN <= count <= _COUNT_MAX for count in post.metrics.values()
+    ):
+        changes["metrics"] = {name: _fitted_count(value) for name, value in post.metrics.items()}
+        notes.append(f"metrics {post.metrics} out of range")
+    for name in ("text", "html"):
+        if "\x00" in getattr(post, name):
+            changes[name] = getattr(post, name).replace("\x00", "\ufffd")
+    author = _fit_account(post.author, notes)
+    if author is not post.author:
+        changes["author"] = author
+    if not changes:
+        return post
+    if notes:
+        logger.info(
+            "Stored %s post %s adjusted: %s", post.network, post.external_id, "; ".join(notes)
+        )
+    return replace(post, **changes)
+
+
+def _refusal(post: NormalisedPost) -> str:
+    if not post.network or len(post.network) > _NETWORK_MAX:
+        return f"network {post.network[:40]!r} is not one the archive stores"
+    if not post.external_id or len(post.external_id) > _POST_ID_MAX:
+        return f"its id is empty or over {_POST_ID_MAX} characters"
+    author = post.author
+    if author.network != post.network:
+        return f"its author is on {author.network[:40]!r}, not {post.network!r}"
+    if not author.external_id or len(author.external_id) > _ACCOUNT_ID_MAX:
+        return f"its author's id is empty or over {_ACCOUNT_ID_MAX} characters"
+    if post.created_at.tzinfo is None:
+        return "created_at has no time zone"
+    return ""
+
+
+def _fitted_count(value: object) -> int:
+    if type(value) is not int:
+        return 0
+    return min(max(value, _COUNT_MIN), _COUNT_MAX)
+
+
+def _fit_account(account: NormalisedAccount, notes: list[str]) -> NormalisedAccount:
+    changes: dict[str, str] = {}
+    if len(account.handle) > _HANDLE_MAX or "\x00" in account.handle:
+        # A handle cut short would link to someone else: known by its id instead.
+        changes["handle"] = ""
+        notes.append(f"author handle {account.handle[:40]!r}… is over {_HANDLE_MAX} characters")
+    if len(account.display_name) > _NAME_MAX or "\x00" in account.display_name:
+        name = account.display_name.replace("\x00", "\ufffd")
+        changes["display_name"] = name if len(name) <= _NAME_MAX else name[: _NAME_MAX - 1] + "…"
+        notes.append(f"author name clipped to {_NAME_MAX} characters")
+    if len(account.avatar_url) > _AVATAR_MAX:
+        changes["avatar_url"] = ""
+        notes.append(f"author avatar URL is over {_AVATAR_MAX} characters")
+    return replace(account, **changes) if changes else account
+
+
 # --- Storing ------------------------------------------------------------------
 
 
 def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, str], int]:
-    unique = dict(sorted({(a.network, a.external_id): a for a in accounts}.items()))
+    unique: dict[tuple[str, str], NormalisedAccount] = {}
+    for account in accounts:
+        key = (account.network, account.external_id)
+        # What one page said of an account beats another page's silence about it.
+        if account.known or key not in unique:
+            unique[key] = account
+    unique = dict(sorted(unique.items()))
     # An X account belongs to the member who logged in with it.
     x_ids = [external_id for network, external_id in unique if network == Network.X]
     linked = dict(User.objects.filter(x_user_id__in=x_ids).values_list("x_user_id", "pk"))
@@ -100,9 +220,10 @@ def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, s
         )
         for (network, external_id), a in unique.items()
     }
+    unknown = {key for key, account in unique.items() if not account.known}
     # Chat regulars post again and again: rewriting their unchanged rows was a fifth of
     # the store's time in benchmarks/ingest.py. Only new or changed accounts are written.
-    ids = _unchanged_accounts(wanted)
+    ids, filled_in = _stored_accounts(wanted, unknown=unknown)
     rows = [
         Account(
             network=network,
@@ -115,33 +236,58 @@ def _upsert_accounts(accounts: Iterable[NormalisedAccount]) -> dict[tuple[str, s
         for (network, external_id), (handle, display_name, avatar_url, member_id) in wanted.items()
         if (network, external_id) not in ids
     ]
-    if not rows:
-        return ids
-    Account.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["network", "external_id"],
-        update_fields=["handle", "display_name", "avatar_url", "member", "updated_at"],
-    )
+    described = [row for row in rows if row.handle]
+    if described:
+        Account.objects.bulk_create(
+            described,
+            update_conflicts=True,
+            unique_fields=["network", "external_id"],
+            update_fields=["handle", "display_name", "avatar_url", "member", "updated_at"],
+        )
+    undescribed = [row for row in rows if not row.handle]
+    if undescribed:
+        # New here, but perhaps described by a concurrent pull meanwhile: a conflict
+        # touches nothing that pull wrote.
+        Account.objects.bulk_create(
+            undescribed,
+            update_conflicts=True,
+            unique_fields=["network", "external_id"],
+            update_fields=["updated_at"],
+        )
+    if filled_in:
+        # Transcripts cached with "unknown account" show the handle from now on.
+        Chat.objects.filter(
+            pk__in=PostPlacement.objects.filter(
+                post__author_id__in=filled_in, chat__isnull=False
+            ).values("chat_id")
+        ).mark_archive_changed()
     # Both backends (PostgreSQL; SQLite, 3.37+ under Django 6) return an upsert's ids.
     return ids | {(row.network, row.external_id): row.pk for row in rows}
 
 
-def _unchanged_accounts(
+def _stored_accounts(
     wanted: dict[tuple[str, str], tuple[str, str, str, int | None]],
-) -> dict[tuple[str, str], int]:
-    """Ids of the accounts already stored exactly as `wanted` (handle, display name,
-    avatar URL, member id by network and external id) would write them."""
+    *,
+    unknown: set[tuple[str, str]],
+) -> tuple[dict[tuple[str, str], int], list[int]]:
+    """Ids of the accounts that need no write: stored exactly as `wanted` (handle, display
+    name, avatar URL, member id by network and external id) would write them, or stored
+    at all where the page did not describe them (`unknown`); and the ids of the accounts
+    stored as unknown that this page describes."""
     stored = Account.objects.filter(
         network__in={key[0] for key in wanted}, external_id__in=[key[1] for key in wanted]
     ).values_list(
         "pk", "network", "external_id", "handle", "display_name", "avatar_url", "member_id"
     )
-    return {
-        (network, external_id): pk
-        for pk, network, external_id, *state in stored
-        if wanted.get((network, external_id)) == tuple(state)
-    }
+    ids: dict[tuple[str, str], int] = {}
+    filled_in: list[int] = []
+    for pk, network, external_id, *state in stored:
+        key = (network, external_id)
+        if key in unknown or wanted.get(key) == tuple(state):
+            ids[key] = pk
+        elif key in wanted and not state[0]:
+            filled_in.append(pk)
+    return ids, filled_in
 
 
 def _post_row(post: NormalisedPost, author_id: int) -> Post:
@@ -236,7 +382,43 @@ def _hide_excluded(rows: Sequence[PostPlacement], *, authors: dict[int, int]) ->
 
 
 def posts_store(*, posts: Sequence[NormalisedPost]) -> StoreResult:
-    """Upsert accounts and posts and place them; call inside the page's transaction."""
+    """Upsert accounts and posts and place them; call inside the page's transaction.
+
+    Each post is first fitted to what the columns accept (`_fit`). Should the database
+    still refuse the page, its posts are stored one by one and only those it refuses are
+    skipped: one bad value never costs the rest of its page.
+    """
+    fitted: list[NormalisedPost] = []
+    skipped: list[SkippedItem] = []
+    for post in posts:
+        item = _fit(post)
+        if isinstance(item, SkippedItem):
+            skipped.append(item)
+        else:
+            fitted.append(item)
+    try:
+        with transaction.atomic():
+            result = _store_fitted(fitted)
+    except (DataError, IntegrityError) as error:
+        logger.warning("The database refused a page (%s); storing its posts one by one", error)
+        result = StoreResult()
+        for post in fitted:
+            try:
+                with transaction.atomic():
+                    one = _store_fitted([post])
+            except (DataError, IntegrityError) as refusal:
+                reason = f"the database refused it: {str(refusal).strip().splitlines()[0]}"
+                logger.warning("Skipped %s post %s: %s", post.network, post.external_id, reason)
+                skipped.append(SkippedItem(post.external_id, reason))
+            else:
+                result.new += one.new
+                result.refreshed += one.refreshed
+                result.placements += one.placements
+    result.skipped = skipped
+    return result
+
+
+def _store_fitted(posts: Sequence[NormalisedPost]) -> StoreResult:
     if not posts:
         return StoreResult()
     # Rows are locked in key order, so overlapping pulls of two queries (a chat with extra
@@ -312,7 +494,8 @@ def _upsert_posts_postgresql(rows: Sequence[Post]) -> int:
     """
     now = timezone.now()
     values = [_post_values(r, now) for r in rows]
-    with connection.cursor() as cursor:
+    # The raw psycopg2 cursor raises psycopg2's errors: posts_store needs Django's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         returned = execute_values(
             cursor.cursor,
             _POST_UPSERT_SQL,
@@ -446,10 +629,11 @@ def _advance(
 def _keep_gap(
     *, cursor: SyncCursor, query: PullQuery, newest_id: str | None, oldest_id: str | None
 ) -> None:
-    """Remember what a stopped pull has still to read; call in its last page's transaction.
+    """Remember what the pull has still to read, should it stop after this page; call in
+    the page's transaction.
 
     Its pages are stored down to `oldest_id`: the next pull asks only for what is older
-    (and newer than the stopped pull's since_id or start time), so no post is read twice.
+    (and newer than this pull's since_id or start time), so no post is read twice.
     """
     if not (newest_id and oldest_id):
         return  # nothing stored yet: the next pull simply starts over
@@ -470,10 +654,24 @@ def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datet
     SyncCursor.objects.filter(pk=cursor.pk).update(
         requests_total=F("requests_total") + 1,
         reads_total=F("reads_total") + reads,
-        malformed_count=F("malformed_count") + len(page.skipped),
+        malformed_count=F("malformed_count") + len(page.skipped) + len(stored.skipped),
         last_attempt_at=now,
     )
     return stored
+
+
+def _record_failure(*, cursor: SyncCursor, error: str, now: datetime) -> None:
+    """Put a failed pull on its cursor, where the archive-health page shows it."""
+    try:
+        SyncCursor.objects.filter(pk=cursor.pk).update(
+            last_error=error[:2000],
+            last_error_at=now,
+            last_attempt_at=now,
+            consecutive_errors=F("consecutive_errors") + 1,
+        )
+    except DatabaseError:
+        # The database may be what failed (a restart): then the log is all there is.
+        logger.exception("Could not record on %s that its pull failed: %s", cursor, error)
 
 
 def pull_run(
@@ -487,16 +685,39 @@ def pull_run(
 ) -> PullResult:
     """Fetch every page of the query and store it page by page within the read budget.
 
-    Each page commits with its usage. The cursor moves only in the transaction of
-    the last page, once every page down to the old since_id is stored: a pull cut
-    short by a crash or a 429 starts over and upserts what it reads again. A pull the
-    budget stops records the gap below its oldest stored post instead: the next pull
-    reads only that (query.until_id), and completing it moves the cursor to the newest
-    id the stopped pull saw.
+    Each page commits with its usage. The cursor moves only in the transaction of the
+    page the source says is the last, once every page down to the old since_id is
+    stored. Every other page records the gap below it in its own transaction: whatever
+    cuts the pull short (the budget, a 429, a 503, a page without meta, a killed worker,
+    a database restart), the next pull reads only that gap (query.until_id), and
+    completing it moves the cursor to the newest id the cut-short pull saw.
+
+    A failure the source did not classify (a SourceError is its caller's to record) is
+    recorded on the cursor, then raised.
     """
     now = now or timezone.now()
-    community = cursor.community
+    pull = partial(_pull_pages, cursor=cursor, source=source, query=query, now=now)
+    try:
+        return pull(chat=chat, followers=followers)
+    except SourceError:
+        raise
+    except Exception as error:
+        message = f"The pull failed unexpectedly: {type(error).__name__}: {error}"
+        _record_failure(cursor=cursor, error=message, now=now)
+        raise
+
+
+def _pull_pages(
+    *,
+    cursor: SyncCursor,
+    source: Source,
+    query: PullQuery,
+    chat: Chat | None,
+    followers: Sequence[SyncCursor],
+    now: datetime,
+) -> PullResult:
     result = PullResult()
+    community = cursor.community
     cap = daily_cap(community)
     if reads_today(community=community, now=now) >= cap:
         return _pause_for_budget(cursor, cap, now, result)
@@ -512,17 +733,27 @@ def pull_run(
         oldest_id = page.oldest_id or oldest_id
         with transaction.atomic():
             _count(result, page, _store_page(cursor=cursor, chat=chat, page=page, now=now))
-            if not page.next_token:
+            if page.last:
                 advance(newest_id=newest_id)
                 result.complete = True
-            elif reads_today(community=community, now=now) >= cap:
-                # With the page that reached the cap, so no stored page is left uncovered.
-                _keep_gap(cursor=cursor, query=query, newest_id=newest_id, oldest_id=oldest_id)
+                return result
+            # With every page, not in an exception handler: a worker killed between two
+            # pages runs no handler, and still leaves no stored page uncovered.
+            _keep_gap(cursor=cursor, query=query, newest_id=newest_id, oldest_id=oldest_id)
+            if reads_today(community=community, now=now) >= cap:
                 return _pause_for_budget(cursor, cap, now, result)
-    if not result.complete:  # no page at all, or a last page that still carried a next_token
+    if result.pages == 0:
+        # Nothing to ask for: the window holds nothing the network still serves.
         with transaction.atomic():
             advance(newest_id=newest_id)
         result.complete = True
+        return result
+    reason = (
+        "The pull stopped before the network's last page; the next one reads what lies "
+        "below the posts it stored."
+    )
+    _record_failure(cursor=cursor, error=reason, now=now)
+    result.stopped_reason = reason
     return result
 
 
@@ -531,8 +762,9 @@ def _count(result: PullResult, page: Page, stored: StoreResult) -> None:
     result.posts_read += page.reads
     result.new += stored.new
     result.refreshed += stored.refreshed
-    result.skipped += len(page.skipped)
-    result.skipped_reasons += [f"{s.external_id}: {s.reason}" for s in page.skipped]
+    skipped = [*page.skipped, *stored.skipped]
+    result.skipped += len(skipped)
+    result.skipped_reasons += [f"{s.external_id}: {s.reason}" for s in skipped]
 
 
 def _pause_for_budget(

@@ -10,11 +10,19 @@ from archive.networks import Network
 
 @dataclass(frozen=True, slots=True)
 class NormalisedAccount:
+    """An author. One the network did not describe (X leaves suspended and protected
+    authors out of a page's users) has an empty handle: it is known only by its id, and
+    the ingest service never lets it replace what an earlier page said of the account."""
+
     network: str
     external_id: str
     handle: str
     display_name: str
     avatar_url: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.handle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,9 @@ class Page:
     oldest_id: str | None = None
     next_token: str | None = None
     result_count: int = 0
+    # The network said no page follows (X: a page with meta and no next_token). A page that
+    # cannot say (X: one without meta) is not last: the pull was cut short there.
+    last: bool = False
 
     @property
     def reads(self) -> int:
@@ -96,5 +107,8 @@ class Source(Protocol):
     network: Network
 
     def fetch_pages(self, query: PullQuery) -> Iterator[Page]:
-        """Yield pages newest first; the caller may commit each page and stop at any time."""
+        """Yield pages newest first; the caller may commit each page and stop at any time.
+
+        The query is read to its end only once a page says it is the last; a source that
+        stops before (raising or not) leaves the rest to the next pull."""
         ...

@@ -31,7 +31,13 @@ DEFAULT_BASE_URL = "https://api.x.com"
 MAX_QUERY_LENGTH = 512
 # tweepy 4.17 hard-codes this host in BaseClient.request; our session rebases it.
 TWEEPY_HOST = "https://api.twitter.com"
+# The wait after a 429 whose x-rate-limit-reset is missing or unusable: short, as the limit
+# may well have reset already; another 429 costs a request, and no reads.
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
+# A reset further ahead than X's longest window (24 hours) is garbage, not a reason to stop
+# archiving for longer; one more than a minute past is as unusable.
+RATE_LIMIT_LONGEST = timedelta(hours=24)
+RATE_LIMIT_SKEW = timedelta(seconds=60)
 
 TWEET_FIELDS = [
     "created_at",
@@ -111,7 +117,7 @@ def normalise_x_page(payload: Mapping[str, Any]) -> Page:
     if payload.get("errors"):
         # Partial errors (a referenced post or user X can no longer return) are normal.
         logger.debug("X page carried %d partial errors", len(payload["errors"]))
-    return _page(posts, skipped, _mapping(payload.get("meta")), len(data))
+    return _page(posts, skipped, payload.get("meta"), data)
 
 
 def x_archive_pages(lines: Iterable[str]) -> Iterator[Page]:
@@ -130,16 +136,24 @@ def x_archive_pages(lines: Iterable[str]) -> Iterator[Page]:
 
 
 def _page(
-    posts: list[NormalisedPost], skipped: list[SkippedItem], meta: Mapping[str, Any], seen: int
+    posts: list[NormalisedPost], skipped: list[SkippedItem], raw_meta: object, data: list
 ) -> Page:
+    meta = _mapping(raw_meta)
     count = meta.get("result_count")
+    newest_id, oldest_id = _id_or_none(meta.get("newest_id")), _id_or_none(meta.get("oldest_id"))
+    if not (newest_id and oldest_id):
+        # How far the pull reached is what a gap left by a cut-short pull starts from.
+        ids = [int(i) for item in data if (i := _id_or_none(_mapping(item).get("id")))]
+        newest_id = newest_id or (str(max(ids)) if ids else None)
+        oldest_id = oldest_id or (str(min(ids)) if ids else None)
     return Page(
         posts=tuple(posts),
         skipped=tuple(skipped),
-        newest_id=_id_or_none(meta.get("newest_id")),
-        oldest_id=_id_or_none(meta.get("oldest_id")),
+        newest_id=newest_id,
+        oldest_id=oldest_id,
         next_token=meta.get("next_token") if isinstance(meta.get("next_token"), str) else None,
-        result_count=count if isinstance(count, int) else seen,
+        result_count=count if isinstance(count, int) else len(data),
+        last=isinstance(raw_meta, Mapping) and "next_token" not in meta,
     )
 
 
@@ -180,12 +194,10 @@ def _post(
     references = _references(item)
     if "retweeted" in references:
         raise _Malformed("is a repost")
-    if author_id not in users:
-        raise _Malformed(f"author {author_id} is not in includes.users")
     return NormalisedPost(
         network=Network.X,
         external_id=tweet_id,
-        author=_account(users[author_id]),
+        author=_author(author_id, users.get(author_id)),
         text=unescape_x_text(raw_text),
         html=render_post_html(
             raw_text,
@@ -243,14 +255,18 @@ def _references(item: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def _account(user: Mapping[str, Any]) -> NormalisedAccount:
-    handle = _required_str(user, "username")
-    name = user.get("name")
+def _author(author_id: str, user: Mapping[str, Any] | None) -> NormalisedAccount:
+    """The author as includes.users describes it. X leaves out an author it cannot return
+    (suspended, protected, deactivated; the page's `errors` says which): the post is kept,
+    its author known by id alone (empty handle) until a later page describes it."""
+    user = user or {}
+    handle = _optional_str(user, "username")
+    name = _optional_str(user, "name")
     return NormalisedAccount(
         network=Network.X,
-        external_id=str(user["id"]),
+        external_id=author_id,
         handle=handle,
-        display_name=name if isinstance(name, str) and name else handle,
+        display_name=name or handle,
         avatar_url=_http_url(user.get("profile_image_url")),
     )
 
@@ -350,7 +366,8 @@ def _parse_time(value: str) -> datetime:
 
 
 class _RebasingSession(requests.Session):
-    """Sends tweepy's hard-coded host to `base_url`, and gives every request a timeout."""
+    """Sends tweepy's hard-coded host to `base_url`, gives every request a timeout, and
+    answers a 429 itself (see `_rate_limited`)."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__()
@@ -361,7 +378,31 @@ class _RebasingSession(requests.Session):
         if isinstance(url, str) and url.startswith(TWEEPY_HOST + "/"):
             url = self.base_url + url.removeprefix(TWEEPY_HOST)
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 429:
+            response.close()
+            raise _rate_limited(response.headers.get("x-rate-limit-reset"))
+        return response
+
+
+def _rate_limited(reset_header: str | None, *, now: datetime | None = None) -> RateLimited:
+    """A 429, until X's reset or, when that is missing or unusable, RATE_LIMIT_FALLBACK.
+
+    The one home of our 429 handling, before tweepy's: tweepy 4.17 int()s the header
+    itself and fails with a ValueError on anything but an integer ("soon")."""
+    now = now or datetime.now(UTC)
+    try:
+        reset_at = datetime.fromtimestamp(int(reset_header or ""), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        reset_at = None
+    if reset_at is None or not now - RATE_LIMIT_SKEW <= reset_at <= now + RATE_LIMIT_LONGEST:
+        logger.warning(
+            "X rate limited us with an unusable x-rate-limit-reset (%r); waiting %s",
+            reset_header,
+            RATE_LIMIT_FALLBACK,
+        )
+        reset_at = now + RATE_LIMIT_FALLBACK
+    return RateLimited(reset_at)
 
 
 class XSource:
@@ -406,7 +447,16 @@ class XSource:
             # The bound method itself: Paginator picks `next_token` by its __name__.
             pages = iter(tweepy.Paginator(client.search_recent_tweets, **params))
             while (payload := _next_payload(pages)) is not None:
-                yield normalise_x_page(payload)
+                page = normalise_x_page(payload)
+                yield page
+                if not (page.last or page.next_token):
+                    # tweepy's Paginator stops after a page without meta (or not a JSON
+                    # object) as if it were the last. It is not: X said nothing of what
+                    # follows. The pull is cut short here and resumes below this page.
+                    raise SourceUnavailable(
+                        "X sent a page without meta (no next_token, no counts): the pull "
+                        "stopped there; the next one reads what lies below it."
+                    )
         finally:
             client.session.close()
 
@@ -463,8 +513,6 @@ def _next_payload(pages: Iterator[Any]) -> dict[str, Any] | None:
         return next(pages)
     except StopIteration:
         return None
-    except tweepy.TooManyRequests as exc:
-        raise RateLimited(_reset_at(exc)) from exc
     except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
         raise SourceAuthError(str(exc)) from exc
     except tweepy.TwitterServerError as exc:
@@ -478,12 +526,6 @@ def _next_payload(pages: Iterator[Any]) -> dict[str, Any] | None:
         raise SourceUnavailable(f"{type(exc).__name__}: {exc}") from exc
     except tweepy.HTTPException as exc:
         raise SourceError(str(exc)) from exc
-
-
-def _reset_at(exc: tweepy.TooManyRequests) -> datetime:
-    if exc.reset_time is not None:
-        return datetime.fromtimestamp(exc.reset_time, tz=UTC)
-    return datetime.now(UTC) + RATE_LIMIT_FALLBACK
 
 
 # --- usage -------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ def _author_html(post: Post) -> str:
     author = post.author
     member = author.member if author.member_id else None
     member_url = member.get_absolute_url() if member is not None else None
-    return _author_parts(author.handle, author.display_name, author.avatar_url, member_url)
+    return _author_parts(author.handle, author.shown_name, author.avatar_url, member_url)
 
 
 # A chat's few dozen authors write its thousands of posts: escape each of them once.
 @lru_cache(maxsize=4096)
-def _author_parts(handle: str, display_name: str, avatar_url: str, member_url: str | None) -> str:
+def _author_parts(handle: str, shown_name: str, avatar_url: str, member_url: str | None) -> str:
     shown = escape(handle)
     avatar = ""
     if avatar_url:
@@ -42,8 +42,11 @@ def _author_parts(handle: str, display_name: str, avatar_url: str, member_url: s
             f'<img class="avatar" src="{escape(avatar_url)}" alt="" width="24" '
             f'height="24" loading="lazy" referrerpolicy="no-referrer"> '
         )
-    name = f'<strong dir="auto">{escape(display_name or handle)}</strong> '
-    if member_url is not None:
+    name = f'<strong dir="auto">{escape(shown_name)}</strong> '
+    if not handle:
+        # An author X did not return: its name says so, there is no handle to show.
+        link = ""
+    elif member_url is not None:
         link = f'<a href="{escape(member_url)}">@{shown}</a>'
     else:
         link = f'<span class="meta">@{shown}</span>'
@@ -173,8 +176,8 @@ def print_entry_html(entry: Entry, *, depth: int = 0, anchor: bool = False) -> s
     likes = f" · {_plural(post.like_count, 'like', 'likes')}" if post.like_count else ""
     return (
         f'<li class="{classes}"{anchor_id}><p class="print-meta">'
-        f"<strong>{escape(author.display_name or author.handle)}</strong> "
-        f"@{escape(author.handle)}{host} · {time}{likes}</p>"
+        f"<strong>{escape(author.shown_name)}</strong>"
+        f"{f' @{escape(author.handle)}' if author.handle else ''}{host} · {time}{likes}</p>"
         # post.html was rendered and sanitised once, at ingest.
         f'<div class="print-text">{post.html}</div></li>\n'
     )

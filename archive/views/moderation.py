@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 
 from archive.forms.moderation import ExcludeForm, HideForm, NextForm, NoteForm
@@ -190,8 +191,9 @@ def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            text = f"@{account.handle} is excluded: its posts here are hidden, future ones too."
-            messages.success(request, text if done else f"@{account.handle} was excluded already.")
+            name = capfirst(account.at_handle)
+            text = f"{name} is excluded: its posts here are hidden, future ones too."
+            messages.success(request, text if done else f"{name} was excluded already.")
             return _back(request, form, _log_url(slug))
     return _refused(
         request,
@@ -199,7 +201,7 @@ def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
             "community": community,
             "form": form,
             "account": account,
-            "heading": f"Exclude @{account.handle} from this archive",
+            "heading": f"Exclude {account.at_handle} from this archive",
             "submit": "Exclude",
         },
     )
@@ -221,8 +223,9 @@ def account_include(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            text = f"@{account.handle} is no longer excluded: its posts show again."
-            messages.success(request, text if done else f"@{account.handle} was not excluded.")
+            name = capfirst(account.at_handle)
+            text = f"{name} is no longer excluded: its posts show again."
+            messages.success(request, text if done else f"{name} was not excluded.")
             return _back(request, form, _log_url(slug))
     return _refused(
         request,
@@ -230,7 +233,7 @@ def account_include(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
             "community": community,
             "form": form,
             "account": account,
-            "heading": f"Lift the exclusion of @{account.handle}",
+            "heading": f"Lift the exclusion of {account.at_handle}",
             "submit": "Lift",
         },
     )

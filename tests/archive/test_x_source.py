@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from archive.sources import Page, PullQuery, RateLimited, SourceAuthError, SourceUnavailable
+from archive.sources import (
+    NormalisedAccount,
+    Page,
+    PullQuery,
+    RateLimited,
+    SourceAuthError,
+    SourceUnavailable,
+)
 from archive.sources.x import (
     XSource,
     build_x_query,
@@ -289,7 +296,7 @@ def test_it_skips_malformed_items_and_keeps_the_rest_of_the_page(
     tweets = _chat(x_api, chat_start, 5)
     x_api.corrupt(tweets[1]["id"], drop=["author_id"])
     x_api.corrupt(tweets[2]["id"], created_at="yesterday")
-    x_api.corrupt(tweets[3]["id"], author_id="999")  # no such user in includes
+    x_api.corrupt(tweets[3]["id"], author_id="12x")
 
     with caplog.at_level(logging.WARNING, logger="archive.sources.x"):
         (page,) = source.fetch_pages(PullQuery(hashtags=("KMers",), start_time=chat_start))
@@ -299,7 +306,7 @@ def test_it_skips_malformed_items_and_keeps_the_rest_of_the_page(
     assert reasons.keys() == {tweets[1]["id"], tweets[2]["id"], tweets[3]["id"]}
     assert "author_id" in reasons[tweets[1]["id"]]
     assert "created_at" in reasons[tweets[2]["id"]]
-    assert "includes.users" in reasons[tweets[3]["id"]]
+    assert reasons[tweets[3]["id"]] == "author_id is not a numeric id"
     assert page.result_count == 5
     for skipped in page.skipped:
         assert skipped.external_id in caplog.text
@@ -316,7 +323,7 @@ def test_it_returns_one_empty_page_when_nothing_matches(x_api: FakeXApi, source:
     pages = list(source.fetch_pages(PullQuery(hashtags=("KMers",))))
 
     assert raw == {"meta": {"result_count": 0}}
-    assert pages == [Page(posts=(), result_count=0)]
+    assert pages == [Page(posts=(), result_count=0, last=True)]
 
 
 def test_it_sends_every_request_to_the_configured_base_url(
@@ -482,3 +489,87 @@ def test_it_skips_a_repost_and_counts_it_as_read() -> None:
     assert _ids([page]) == [original["id"]]
     assert [(s.external_id, s.reason) for s in page.skipped] == [(repost["id"], "is a repost")]
     assert page.reads == 2
+
+
+@pytest.mark.parametrize("reason", ["suspended", "protected"])
+def test_it_keeps_a_post_whose_author_x_cannot_return_as_an_account_known_by_its_id(
+    x_api: FakeXApi, source: XSource, chat_start: datetime, reason: str
+) -> None:
+    tweets = _chat(x_api, chat_start, 4)
+    x_api.withhold_users(ADA["id"], reason=reason)
+
+    (page,) = source.fetch_pages(PullQuery(hashtags=("KMers",), start_time=chat_start))
+
+    assert _ids([page]) == [t["id"] for t in reversed(tweets)]
+    assert page.skipped == ()
+    authors = {post.author.external_id: post.author for post in page.posts}
+    assert authors[ADA["id"]] == NormalisedAccount(
+        network="x", external_id=ADA["id"], handle="", display_name=""
+    )
+    assert not authors[ADA["id"]].known
+    assert authors[GRACE["id"]].handle == "grace_h"
+    assert authors[GRACE["id"]].known
+
+
+def test_it_takes_an_author_whose_user_object_lacks_a_username_as_unknown() -> None:
+    tweet = make_tweet(author=ADA, text="A1 #KMers", created_at=datetime.now(UTC))
+
+    page = normalise_x_page(search_response([tweet], users=[{"id": ADA["id"], "name": "Ada"}]))
+
+    (post,) = page.posts
+    assert (post.author.external_id, post.author.handle) == (ADA["id"], "")
+    assert post.author.display_name == "Ada"
+
+
+def test_it_tells_the_last_page_from_one_that_cannot_say_whether_more_follow() -> None:
+    now = datetime.now(UTC)
+    tweets = [
+        make_tweet(author=ADA, text=f"A{i} #KMers", created_at=now + timedelta(seconds=i))
+        for i in range(3)
+    ]
+    newest_first = tweets[::-1]
+    last = search_response(newest_first, users=[ADA])
+    more = search_response(newest_first, users=[ADA], next_token="abc")
+    without_meta = {k: v for k, v in last.items() if k != "meta"}
+
+    pages = [normalise_x_page(payload) for payload in (last, more, without_meta)]
+
+    assert [(p.last, p.next_token) for p in pages] == [(True, None), (False, "abc"), (False, None)]
+    # Without meta, the ids the page holds still tell how far the pull reached.
+    assert {(p.newest_id, p.oldest_id) for p in pages} == {(tweets[2]["id"], tweets[0]["id"])}
+    assert pages[2].reads == 3
+
+
+def test_it_hands_over_a_page_without_meta_then_reports_the_pull_cut_short(
+    x_api: FakeXApi, source: XSource, chat_start: datetime
+) -> None:
+    tweets = _chat(x_api, chat_start, 250)
+    x_api.delay_next(0)  # the first page is whole,
+    x_api.drop_meta_next()  # the second comes without meta: tweepy's Paginator stops there.
+    pages = source.fetch_pages(PullQuery(hashtags=("KMers",), start_time=chat_start))
+
+    first, second = next(pages), next(pages)
+    with pytest.raises(SourceUnavailable, match="without meta"):
+        next(pages)
+
+    assert (first.last, second.last) == (False, False)
+    assert len(first.posts) == len(second.posts) == 100
+    assert second.oldest_id == tweets[50]["id"]
+    assert len(x_api.search_requests) == 2
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["soon", "", "12.5", "-5", "99999999999999999999", str(int(time.time()) + 400 * 86400)],
+    ids=["word", "empty", "fraction", "negative", "overflow", "next-year"],
+)
+def test_it_waits_a_minute_when_a_429s_reset_header_is_unusable(
+    x_api: FakeXApi, source: XSource, header: str
+) -> None:
+    x_api.fail_next(status=429, reset_header=header)
+
+    with pytest.raises(RateLimited) as raised:
+        list(source.fetch_pages(PullQuery(hashtags=("KMers",))))
+
+    expected = datetime.now(UTC) + timedelta(seconds=60)
+    assert abs((raised.value.reset_at - expected).total_seconds()) < 3

@@ -3,7 +3,8 @@
 The real tweepy client talks to it over HTTP (point XSource's base_url at `api.base_url`).
 It serves X's response shapes, honours the search parameters Hashtag Commons uses,
 answers only the fields and expansions asked for, keeps a per-window request budget, and
-lets a test queue faults (429 with x-rate-limit-reset, 5xx, slow answers) or corrupt items.
+lets a test queue faults (429 with x-rate-limit-reset, missing or garbled; 5xx; slow
+answers; pages without `meta`), corrupt items, or withhold accounts X cannot return.
 It bills as X does, each post it serves once per UTC day, and reports that count at
 GET /2/usage/tweets.
 
@@ -11,6 +12,9 @@ GET /2/usage/tweets.
         api.add_users(user)
         api.add_tweets(tweet)
         api.fail_next(status=429, reset_in=120)
+        api.fail_next(status=429, reset_header="soon")
+        api.drop_meta_next()
+        api.withhold_users(user["id"], reason="suspended")
 """
 
 import base64
@@ -78,6 +82,10 @@ class _Fault:
     reset_in: float | None = None
     delay: float = 0.0
     body: Mapping[str, Any] | None = None
+    # 429: sent as x-rate-limit-reset verbatim, whatever reset_in says.
+    reset_header: str | None = None
+    # Answered normally, but without the response's `meta` object.
+    without_meta: bool = False
 
 
 class _BadRequest(Exception):
@@ -127,6 +135,7 @@ class FakeXApi:
         # {date, usage} with numbers as strings (the API reference and its older example).
         self.usage_shape = "daily"
         self._corruptions: dict[str, dict[str, Any]] = {}
+        self._withheld: dict[str, str] = {}
         self._faults: deque[_Fault] = deque()
         self._window_reset: float = 0.0
         self._window_used = 0
@@ -185,6 +194,17 @@ class FakeXApi:
         with self._lock:
             self._corruptions[tweet_id] = {**dict.fromkeys(drop, _DROP), **replace}
 
+    def withhold_users(self, *user_ids: str, reason: str = "suspended") -> None:
+        """Leave these accounts out of includes.users, with a partial error for each, as X
+        does for a suspended ("suspended") or protected ("protected") author."""
+        with self._lock:
+            self._withheld.update(dict.fromkeys(user_ids, reason))
+
+    def release_users(self, *user_ids: str) -> None:
+        with self._lock:
+            for user_id in user_ids:
+                self._withheld.pop(user_id, None)
+
     # --- faults ------------------------------------------------------------------------
 
     def fail_next(
@@ -195,14 +215,22 @@ class FakeXApi:
         body: Mapping[str, Any] | None = None,
         times: int = 1,
         after: int = 0,
+        reset_header: str | None = None,
     ) -> None:
-        """The next `times` requests fail with `status` (429: reset `reset_in` s from now);
-        with `after`, only once that many more requests were answered normally (mid-pull)."""
+        """The next `times` requests fail with `status` (429: reset `reset_in` s from now,
+        or `reset_header` sent as it is; neither: no reset header); with `after`, only once
+        that many more requests were answered normally (mid-pull)."""
         with self._lock:
             self._faults.extend(_Fault() for _ in range(after))
             self._faults.extend(
-                _Fault(status=status, reset_in=reset_in, body=body) for _ in range(times)
+                _Fault(status=status, reset_in=reset_in, body=body, reset_header=reset_header)
+                for _ in range(times)
             )
+
+    def drop_meta_next(self, *, times: int = 1) -> None:
+        """The next `times` requests are answered without `meta` (no counts, no next_token)."""
+        with self._lock:
+            self._faults.extend(_Fault(without_meta=True) for _ in range(times))
 
     def delay_next(self, seconds: float, *, times: int = 1) -> None:
         """The next `times` requests wait `seconds` before answering normally."""
@@ -264,14 +292,19 @@ class FakeXApi:
             search = self._parse(params)
         except _BadRequest as exc:
             return 400, headers, _invalid(str(exc))
-        return 200, headers, self._search(search)
+        body = self._search(search)
+        if fault is not None and fault.without_meta:
+            body.pop("meta", None)
+        return 200, headers, body
 
     def _fault_answer(self, fault: _Fault) -> tuple[int, dict[str, str], Mapping[str, Any]]:
         assert fault.status is not None
         status, headers, body = _problem(fault.status)
         if fault.status == 429:
             headers = self._rate_headers(remaining=0)
-            if fault.reset_in is not None:
+            if fault.reset_header is not None:
+                headers["x-rate-limit-reset"] = fault.reset_header
+            elif fault.reset_in is not None:
                 headers["x-rate-limit-reset"] = str(int(self.clock() + fault.reset_in))
             else:
                 del headers["x-rate-limit-reset"]
@@ -361,15 +394,18 @@ class FakeXApi:
         tweet_fields = {*_DEFAULT_TWEET_FIELDS, *search.fields["tweet.fields"]}
         expansions = search.fields["expansions"]
         referenced, missing = self._referenced(page, expansions)
+        users, unavailable = self._included_users(page, referenced, search)
         body = search_response(
             [self._corrupted(_project(t, tweet_fields)) for t in page],
-            users=self._included_users(page, referenced, search),
+            users=users,
             media=self._included_media(page, search),
             referenced=[_project(t, tweet_fields) for t in referenced],
             next_token=next_token,
         )
-        if missing and page:
-            body["errors"] = [_not_found(tweet_id) for tweet_id in missing]
+        errors = [_not_found(tweet_id) for tweet_id in missing]
+        errors += [_user_error(user_id, reason) for user_id, reason in unavailable.items()]
+        if errors and page:
+            body["errors"] = errors
         return body
 
     def _referenced(
@@ -384,7 +420,8 @@ class FakeXApi:
 
     def _included_users(
         self, page: list[dict[str, Any]], referenced: list[dict[str, Any]], search: _Search
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """The users asked for that X returns, and why each of the others is missing."""
         expansions = search.fields["expansions"]
         ids: list[str] = []
         if "author_id" in expansions:
@@ -394,7 +431,15 @@ class FakeXApi:
         if "referenced_tweets.id.author_id" in expansions:
             ids += [t["author_id"] for t in referenced]
         user_fields = {*_DEFAULT_USER_FIELDS, *search.fields["user.fields"]}
-        return [_project(self.users[i], user_fields) for i in dict.fromkeys(ids) if i in self.users]
+        users, unavailable = [], {}
+        for user_id in dict.fromkeys(ids):
+            if user_id in self._withheld:
+                unavailable[user_id] = self._withheld[user_id]
+            elif user_id in self.users:
+                users.append(_project(self.users[user_id], user_fields))
+            else:
+                unavailable[user_id] = "not found"
+        return users, unavailable
 
     def _included_media(self, page: list[dict[str, Any]], search: _Search) -> list[dict[str, Any]]:
         if "attachments.media_keys" not in search.fields["expansions"]:
@@ -568,6 +613,33 @@ def _not_found(tweet_id: str) -> dict[str, Any]:
         "parameter": "referenced_tweets.id",
         "resource_id": tweet_id,
         "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+
+
+def _user_error(user_id: str, reason: str) -> dict[str, Any]:
+    """The partial error X sends for an expanded user it cannot return."""
+    shapes = {
+        "suspended": ("Forbidden", f"User has been suspended: [{user_id}].", "resource-not-found"),
+        "protected": (
+            "Authorization Error",
+            f"Sorry, you are not authorized to see the user with author_id: [{user_id}].",
+            "not-authorized-for-resource",
+        ),
+        "not found": (
+            "Not Found Error",
+            f"Could not find user with author_id: [{user_id}].",
+            "resource-not-found",
+        ),
+    }
+    title, detail, kind = shapes[reason]
+    return {
+        "value": user_id,
+        "detail": detail,
+        "title": title,
+        "resource_type": "user",
+        "parameter": "author_id",
+        "resource_id": user_id,
+        "type": f"https://api.twitter.com/2/problems/{kind}",
     }
 
 

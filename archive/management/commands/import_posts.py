@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
-from django.db import DataError, transaction
+from django.db import transaction
 
 from archive.models import Network, PostPlacement
 from archive.services.ingest import posts_store
@@ -116,19 +116,18 @@ class Command(BaseCommand):
             for item in page.skipped
         ]
         ids = [post.external_id for post in page.posts]
-        try:
-            with transaction.atomic():
-                stored = posts_store(posts=page.posts)
-                placed = list(
-                    PostPlacement.objects.filter(
-                        community=community, post__network=Network.X, post__external_id__in=ids
-                    ).values_list("post__external_id", "chat_id")
-                )
-        except DataError as error:
-            # A value the database refuses (an over-long field): only this page is lost.
-            reason = str(error).strip().splitlines()[0]
-            summary.skipped.append((line, f"line {line}: not stored: {reason}"))
-            return
+        # posts_store fits each post to its columns and skips, alone, one they still refuse.
+        with transaction.atomic():
+            stored = posts_store(posts=page.posts)
+            placed = list(
+                PostPlacement.objects.filter(
+                    community=community, post__network=Network.X, post__external_id__in=ids
+                ).values_list("post__external_id", "chat_id")
+            )
+        summary.skipped += [
+            (line, f"line {line}: post {item.external_id or '(no id)'}: {item.reason}")
+            for item in stored.skipped
+        ]
         summary.new += stored.new
         summary.refreshed += stored.refreshed
         summary.seen.update(ids)

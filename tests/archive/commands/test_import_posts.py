@@ -78,6 +78,22 @@ def test_it_imports_every_good_post_and_reports_what_it_skipped_and_why(
     assert "line 6: not a JSON object" in output
 
 
+def test_it_stores_every_post_of_a_page_holding_values_too_long_or_out_of_range(
+    tmp_path: Path, community: Community, past_chat: Chat
+) -> None:
+    tweets = tweets_at([past_chat.start_at + timedelta(minutes=m) for m in (1, 2, 3)])
+    tweets[0]["lang"] = "a-language-tag-too-long"
+    tweets[1]["public_metrics"]["like_count"] = -4
+    path = write_lines(tmp_path / "odd.jsonl", [page_line(tweets)])
+
+    output = _import(path, community.slug)
+
+    assert "Posts stored: 3 (3 new, 0 refreshed)" in output
+    assert "Skipped: 0\n" in output
+    assert Post.objects.get(external_id=tweets[0]["id"]).language == ""
+    assert Post.objects.get(external_id=tweets[1]["id"]).like_count == 0
+
+
 def test_it_adds_nothing_when_the_same_file_is_imported_twice(
     archive: tuple[Path, dict[str, list[str]]], community: Community
 ) -> None:

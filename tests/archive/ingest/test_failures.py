@@ -83,7 +83,7 @@ def test_it_stores_everything_and_counts_reads_once_after_a_429_then_success(
     assert (cursor.last_error, cursor.consecutive_errors) == ("", 0)
 
 
-def test_it_re_reads_only_the_pages_committed_before_a_429_in_the_middle_of_a_pull(
+def test_it_reads_no_page_twice_when_a_429_cuts_a_pull_short_in_the_middle(
     x_api: FakeXApi, chat: Chat, countdowns: list[float]
 ) -> None:
     tweets = add_posts(x_api, 250, start=chat.window_start)
@@ -92,11 +92,14 @@ def test_it_re_reads_only_the_pages_committed_before_a_429_in_the_middle_of_a_pu
 
     _run_task(chat)
 
-    # The cursor moves only with the last page, so the retry starts over: page one is
-    # read again (X charges a post once a day, our ledger counts it twice), stored once.
-    assert [r.status for r in x_api.requests] == [200, 429, 200, 200, 200]
+    # Page one recorded the gap below it: the retry asks only for what is older.
+    assert [r.status for r in x_api.requests] == [200, 429, 200, 200]
+    assert "until_id" in x_api.search_requests[2]
     assert Post.objects.count() == PostPlacement.objects.count() == len(tweets)
-    assert reads_total() == len(tweets) + 100
+    assert reads_total() == len(tweets)
+    cursor = SyncCursor.objects.get()
+    assert cursor.newest_id == max(tweets, key=lambda t: int(t["id"]))["id"]
+    assert not cursor.resuming
 
 
 def test_it_backs_off_exponentially_on_503_then_records_the_error_on_the_cursor(

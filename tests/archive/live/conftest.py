@@ -35,8 +35,8 @@ def live_chat(community: Community) -> Chat:
 
 @pytest.fixture
 def archive() -> Callable[..., dict[str, Any]]:
-    """archive(text, minute=…, author=…, reply_to=…): one post stored through the real
-    ingest path."""
+    """archive(text, minute=…, author=…, reply_to=…, described=…): one post stored through
+    the real ingest path; `described=False`: X left its author out of the page."""
 
     def store(
         text: str,
@@ -44,13 +44,14 @@ def archive() -> Callable[..., dict[str, Any]]:
         minute: float,
         author: dict[str, Any] | None = None,
         reply_to: dict[str, Any] | None = None,
+        described: bool = True,
     ) -> dict[str, Any]:
         author = author or GUESTS[0]
         tweet = make_tweet(
             author=author, text=f"{text} #KMers", created_at=START + timedelta(minutes=minute),
             reply_to=reply_to,
         )  # fmt: skip
-        archive_tweets([tweet], users=[author])
+        archive_tweets([tweet], users=[author] if described else [])
         return tweet
 
     return store

@@ -28,6 +28,8 @@ class Case:
     member_x_handle: str | None = None
     # Whose member the author's X account is: "host", "someone else", or nobody.
     linked_to: str | None = None
+    # False: X did not return the author, known by its id alone (no handle).
+    described: bool = True
 
 
 CASES = {
@@ -40,6 +42,12 @@ CASES = {
         GUESTS[0], False, member_x_handle="", linked_to="someone else"
     ),
     "no hosts known": Case(HOST, False),
+    "author X did not return, host without an X handle": Case(
+        GUESTS[0], False, member_x_handle="", described=False
+    ),
+    "author X did not return, linked to the host": Case(
+        HOST, True, member_x_handle="", linked_to="host", described=False
+    ),
 }
 
 
@@ -58,7 +66,7 @@ def test_it_tells_hosts_alike_in_the_transcript_and_on_the_live_page(
         member = members[0] if case.linked_to == "host" else make_user("someone")
         User.objects.filter(pk=member.pk).update(x_user_id=case.author["id"])
     chat_set_hosts(chat=live_chat, members=members, handles=case.handles)
-    archive("Hello", minute=5, author=case.author)
+    archive("Hello", minute=5, author=case.author, described=case.described)
 
     (live,) = chat_posts(chat=live_chat)
     (entry,) = transcript_for_chat(chat=live_chat).entries
