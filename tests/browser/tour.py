@@ -47,7 +47,7 @@ def _tweet(author: dict[str, Any], text: str, at: datetime) -> dict[str, Any]:
     return make_tweet(author=author, text=f"{text} #KMers https://kmers.example.org", created_at=at)
 
 
-def _said(start: datetime, lines: list[tuple[dict[str, Any], int, str]]) -> None:
+def tour_say(start: datetime, lines: list[tuple[dict[str, Any], int, str]]) -> None:
     archive_tweets(
         [_tweet(author, text, start + timedelta(minutes=m)) for author, m, text in lines],
         users=[HOST, *GUESTS],
@@ -70,7 +70,7 @@ def tour_build(*, community: Community, organiser: User, member: User) -> Tour:
     )  # fmt: skip
     chat_set_hosts(chat=live, members=[], handles=[HOST["username"]])
     question_add(chat=live, text="What is a knowledge audit?")
-    _said(
+    tour_say(
         live.start_at,
         [
             (HOST, 1, "Q1 What is a knowledge audit?"),
@@ -84,7 +84,7 @@ def tour_build(*, community: Community, organiser: User, member: User) -> Tour:
         end_at=start + timedelta(hours=1), now=yesterday,
     )  # fmt: skip
     chat_set_hosts(chat=ended, members=[], handles=[HOST["username"]])
-    _said(
+    tour_say(
         start,
         [
             (HOST, 5, "Q1 Which taxonomy outlived its creators?"),
