@@ -55,7 +55,8 @@ def test_it_passes_axe_at_wcag_2_2_aa_on_every_page_at_desktop_and_phone_widths(
         page.set_viewport_size(DESKTOP)
         response = page.goto(path)
         assert response is not None, path
-        assert response.ok, path
+        # Some pages on the tour are the site's answers to bad requests (404, 400).
+        assert response.status < 500, path
         for width, size in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(size)
             for violation in axe_violations(page):
@@ -84,6 +85,8 @@ def test_it_announces_live_posts_and_keeps_focus_on_the_new_posts_button_path(
     first_new = log.locator("li.post", has_text="A1 First of the new ones")
     expect(first_new).to_have_count(1)
     button = page.get_by_role("button", name="1 new post")
+    expect(button).to_be_visible()
+    assert [v["id"] for v in axe_violations(page)] == []
     # Reached by Tab before any of the posts' links, though shown at the foot of the screen.
     assert page.evaluate(
         "document.getElementById('live-new-posts').compareDocumentPosition("
@@ -112,3 +115,6 @@ def test_it_focuses_the_error_summary_and_ties_each_error_to_its_field(
     expect(name).to_have_attribute("aria-invalid", "true")
     expect(name).to_have_accessible_description(re.compile("This field is required."))
     expect(page.get_by_label("Hashtag")).not_to_have_attribute("aria-invalid", "true")
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        assert [v["id"] for v in axe_violations(page)] == []

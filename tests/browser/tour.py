@@ -28,6 +28,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 NARROW_PHONE = {"width": 320, "height": 640}
+# The site's own 404 page, among the pages every check walks.
+NOT_FOUND = "/communities/no-such-community/"
 
 HOST = make_user("hanna_host", name="Hanna Host")
 GUESTS = [make_user(f"guest_{n}", name=f"Guest {n}") for n in range(3)]
@@ -121,9 +123,14 @@ def tour_pages(tour: Tour, persona: str) -> list[str]:
         _chat_url("archive:transcript", tour, tour.ended),
         _chat_url("archive:transcript", tour, tour.ended, "?view=time"),
         _chat_url("archive:transcript", tour, tour.ended, "?view=participant&handle=guest_1"),
+        _chat_url("archive:transcript_print", tour, tour.ended),
         reverse("archive:search") + "?q=knowledge",
+        reverse("archive:search") + "?q=nothing+matches+this",
+        reverse("archive:search") + "?q=knowledge&since=not-a-date",
         reverse("archive:stream", kwargs=slug),
         reverse("chats:schedule"),
+        reverse("chats:schedule") + "?q=knowledge&days=999",
+        NOT_FOUND,
         reverse("chats:topics", kwargs=slug),
         reverse("members:profile", kwargs={"username": tour.member.username}),
     ]
