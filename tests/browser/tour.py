@@ -95,6 +95,8 @@ def tour_build(*, community: Community, organiser: User, member: User) -> Tour:
             (HOST, 20, "Q2 Who keeps yours tidy?"),
             (GUESTS[1], 22, "A2 A rota of volunteers"),
             (GUESTS[2], 40, "Lovely to see everyone tonight"),
+            # One long unbroken word: posts must wrap it on a phone, not widen the page.
+            (GUESTS[0], 41, "See knowledge-management-frameworks-for-communities-of-practice"),
         ],
     )
     topic = topic_suggest(
