@@ -145,7 +145,8 @@ def tour_pages(tour: Tour, persona: str) -> list[str]:
         ]
     mine = [reverse("members:profile_edit"), reverse("archive:my_posts")]
     if persona == "member":
-        return [*public, *mine]
+        # The organisers' page answers a member with the site's 403 page.
+        return [*public, *mine, reverse("chats:manage", kwargs=slug)]
     placement = PostPlacement.objects.filter(chat=tour.ended).first()
     assert placement is not None
     return [
