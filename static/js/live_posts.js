@@ -68,26 +68,43 @@
     }, null);
   }
 
+  // One button, updated in place, so that a reader whose focus is on it keeps it while
+  // more posts arrive.
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "live-new-button";
+  button.addEventListener("click", function () {
+    clearUnseen(true);
+  });
+
   function showNotice() {
     if (!notice) return;
-    notice.replaceChildren();
-    if (!unseen.length) return;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "live-new-button";
+    if (!unseen.length) {
+      if (document.activeElement === button) {
+        list.tabIndex = -1;
+        list.focus();
+      }
+      button.remove();
+      return;
+    }
     button.textContent = unseen.length + (unseen.length === 1 ? " new post" : " new posts");
-    button.addEventListener("click", function () {
-      var target = firstUnseen();
-      clearUnseen();
-      if (target) target.scrollIntoView({ block: "start" });
-    });
-    notice.appendChild(button);
+    if (!button.isConnected) notice.appendChild(button);
   }
 
-  function clearUnseen() {
+  // Marks the new posts seen, and with `go` takes the reader to the first of them. Focus
+  // on the vanishing button moves to that post rather than falling back to <body>.
+  function clearUnseen(go) {
+    var target = firstUnseen();
+    var hadFocus = document.activeElement === button;
     unseen.forEach(function (post) { post.classList.remove("post-new"); });
     unseen = [];
     showNotice();
+    if (!target || !target.isConnected) return;
+    if (hadFocus) {
+      target.tabIndex = -1;
+      target.focus({ preventScroll: true });
+    }
+    if (go) target.scrollIntoView({ block: "start" });
   }
 
   // Posts hidden by a moderator or removed by their author after the page showed them:
@@ -141,7 +158,7 @@
   }
 
   window.addEventListener("scroll", function () {
-    if (unseen.length && atBottom()) clearUnseen();
+    if (unseen.length && atBottom()) clearUnseen(false);
   }, { passive: true });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) poll();

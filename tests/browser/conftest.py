@@ -20,6 +20,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Error,
     Page,
+    ViewportSize,
     sync_playwright,
 )
 from pytest_django.fixtures import Settings
@@ -48,11 +49,11 @@ class PageFactory:
         self.pages: list[Page] = []
         self.csp_violations: list[str] = []
 
-    def __call__(self, *, timezone_id: str = "UTC") -> Page:
+    def __call__(self, *, timezone_id: str = "UTC", viewport: ViewportSize | None = None) -> Page:
         context = self._browser.new_context(
             base_url=self._base_url,
             timezone_id=timezone_id,
-            viewport={"width": 1280, "height": 900},
+            viewport=viewport or {"width": 1280, "height": 900},
         )
         context.set_default_timeout(5_000)
         self._contexts.append(context)

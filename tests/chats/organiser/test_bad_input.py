@@ -20,9 +20,9 @@ def _assert_refused(response, field: str, message: str) -> None:
     errors = response.context["form"].errors
     assert any(message in error for error in errors[field]), errors
     page = response.content.decode()
-    field_error = f'id="id_{field}_error" role="alert">'
+    field_error = f'id="id_{field}_error">'
     assert field_error in page
-    assert message in page.split(field_error, 1)[1].split("</p>", 1)[0]
+    assert message in page.split(field_error, 1)[1].split("</div>", 1)[0]
 
 
 @pytest.fixture
