@@ -322,3 +322,13 @@ def test_it_completes_a_signed_out_join_after_logging_in_with_x(
 
     user = User.objects.get(x_user_id=fake_x.identity.id)
     assert Membership.objects.filter(community=community, member=user).exists()
+
+
+def test_it_offers_the_connect_button_on_my_posts_without_a_linked_x_account(
+    member: Client, x_configured: None
+) -> None:
+    page = member.get(reverse("archive:my_posts")).content.decode()
+
+    assert CONNECT_BUTTON in page
+    assert f'action="{reverse(LOGIN_URL)}?process=connect"' in page
+    assert f'name="next" value="{reverse("archive:my_posts")}"' in page
