@@ -200,7 +200,7 @@ def test_it_offers_log_in_with_x_when_x_is_configured(
     login_page = anonymous.get(reverse("account_login")).content.decode()
     profile = member.get(member_user.get_absolute_url()).content.decode()
 
-    assert f'href="{reverse(LOGIN_URL)}?process=login">X</a>' in login_page
+    assert f'href="{reverse(LOGIN_URL)}?process=login">Log in with X</a>' in login_page
     assert CONNECT_BUTTON in profile
 
 
