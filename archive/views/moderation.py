@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archive.forms.moderation import ExcludeForm, HideForm, NextForm, NoteForm
 from archive.models import Post, PostPlacement
@@ -174,9 +174,24 @@ def placement_unhide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
+    if request.method == "GET":
+        # Excluding hides every post of the account here, now and later: the buttons lead
+        # to this page, which asks for the reason and a second, deliberate click.
+        next_url = request.GET.get("next", "")
+        context = {
+            "community": community,
+            "form": ExcludeForm(initial={"next": next_url}),
+            "account": account,
+            "heading": f"Exclude @{account.handle} from this archive?",
+            "consequence": "Every post of this account in this community's archive is hidden, "
+            "and so is every post it makes here later, until the exclusion is lifted.",
+            "submit": "Exclude",
+            "action": request.path,
+        }
+        return render(request, "archive/moderation/form.html", context)
     form = ExcludeForm(request.POST)
     if form.is_valid():
         try:

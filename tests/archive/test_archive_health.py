@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from archive.models import ReadUsage, SourceHealth
 from archive.services.ingest import cursor_for
@@ -85,3 +86,16 @@ def test_it_sends_anonymous_visitors_to_sign_in(anonymous: Client, community: Co
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_it_says_plainly_that_nothing_is_archived_without_x_credentials(
+    organiser: Client, community: Community, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = ""
+    without = organiser.get(_url(community)).content.decode()
+    settings.X_BEARER_TOKEN = "a-token"
+    configured = organiser.get(_url(community)).content.decode()
+
+    assert "no X credentials are configured on this site" in without
+    assert "Nothing pulled yet: no X credentials are configured." in without
+    assert "no X credentials are configured" not in configured

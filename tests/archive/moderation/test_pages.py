@@ -436,3 +436,38 @@ def test_it_leaves_an_edit_replaced_version_out_of_my_posts(
     page = client.get(reverse("archive:my_posts")).content.decode()
 
     assert "graphs connect" not in page
+
+
+def test_it_asks_before_excluding_an_account_without_javascript(
+    moderator: Client, archive: Archive
+) -> None:
+    exclude_url = reverse("archive:account_exclude", kwargs={"slug": "kmers", "pk": archive.ada.pk})
+    chat_page = moderator.get(_moderate_url(archive.chat)).content.decode()
+    assert f'href="{exclude_url}?next=' in chat_page
+    assert f'action="{exclude_url}"' not in chat_page
+
+    asked = moderator.get(exclude_url, {"next": _moderate_url(archive.chat)})
+
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "Exclude @ada from this archive?" in html
+    assert f'<form method="post" action="{exclude_url}"' in html
+    assert f'value="{_moderate_url(archive.chat)}"' in html
+    assert not ModerationAction.objects.exists()
+
+
+def test_it_presets_no_reason_for_hiding_or_excluding(moderator: Client, archive: Archive) -> None:
+    page = moderator.get(_moderate_url(archive.chat)).content.decode()
+
+    assert '<option value="" selected disabled>Choose a reason…</option>' in page
+    response = moderator.post(_hide_url(archive.placement), {"note": "no reason"})
+    assert response.status_code == 400
+    assert not PostPlacement.objects.get(pk=archive.placement.pk).hidden
+
+
+def test_it_links_the_archive_status_page_from_the_manage_page(
+    organiser: Client, community: Community
+) -> None:
+    page = organiser.get(reverse("chats:manage", kwargs={"slug": "kmers"})).content.decode()
+
+    assert reverse("archive:archive_health", kwargs={"slug": "kmers"}) in page
