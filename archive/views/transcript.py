@@ -38,8 +38,14 @@ BODY_VERSION = "1"
 BODY_MARK = "<!-- transcript body -->"
 
 
-def _bad_request(message: str) -> HttpResponse:
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+def _bad_request(request: HttpRequest, chat: Chat, message: str) -> HttpResponse:
+    # In the site's layout, with the way back to the transcript as it can be shown.
+    context = {
+        "message": message,
+        "back_url": chat.get_transcript_url(),
+        "back_label": f"Read the transcript of “{chat.title}”",
+    }
+    return render(request, "bad_request.html", context, status=400)
 
 
 @require_safe
@@ -48,9 +54,10 @@ def chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     view = request.GET.get("view", DEFAULT_VIEW)
     handle = request.GET.get("handle", "").strip().removeprefix("@")
     if view not in VIEWS:
-        return _bad_request("Unknown view: use questions, time or participant.")
+        return _bad_request(request, chat, "Unknown view: use questions, time or participant.")
     if handle and (view != "participant" or not HANDLE_RE.fullmatch(handle)):
-        return _bad_request("handle must be an X handle, with view=participant.")
+        message = "handle must be an X handle, with view=participant."
+        return _bad_request(request, chat, message)
     zone, status = visitor_zone(request), chat.status_at(timezone.now())
     membership = membership_for(community=chat.community, user=request.user)
     if status == Chat.Status.SCHEDULED:

@@ -288,3 +288,32 @@ def test_it_gives_a_member_made_moderator_a_fresh_page(
 
     assert again.status_code == 200
     assert "Moderate this chat" in again.content.decode()
+
+
+def test_it_offers_jump_links_to_each_question_and_the_recap(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    by_question = page(anonymous, chat)
+    in_time = page(anonymous, chat, view="time")
+
+    jump = by_question[by_question.index('aria-label="Jump to"') :]
+    jump = jump[: jump.index("</nav>")]
+    assert '<a href="#q1">Q1</a>' in jump
+    assert '<a href="#recap">Recap</a>' in jump
+    assert 'id="q1"' in by_question
+    assert 'id="recap"' in by_question
+    assert '<a href="#recap">Recap</a>' in in_time
+    assert '<a href="#q1">' not in in_time
+
+
+def test_it_answers_a_bad_view_inside_the_sites_layout(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    response = anonymous.get(transcript_url(chat, view="bogus"))
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert 'class="site-header"' in html
+    assert "Unknown view: use questions, time or participant." in html
+    assert f'href="{transcript_url(chat)}"' in html
