@@ -179,3 +179,16 @@ def test_it_shows_the_community_page_with_organisers_and_member_count(
     assert "Olga Organiser" in page
     assert "2 members" in page
     assert "<em>knowledge</em>" in page
+
+
+def test_it_shows_a_communitys_description_on_its_card_as_text_not_markdown(
+    anonymous: Client, organiser_user: User, community_data: dict[str, str]
+) -> None:
+    data = {**community_data, "description": "We **learn and remember** & share."}
+    services.community_create(creator=organiser_user, data={**data, "hashtag": "LearnTag"})
+
+    for url in (reverse("home"), reverse("communities:list")):
+        html = anonymous.get(url).content.decode()
+
+        assert "We learn and remember &amp; share." in html
+        assert "**learn" not in html
