@@ -3,8 +3,8 @@
 import html
 
 from django import template
-from django.utils.html import strip_tags
 from django.db.models import QuerySet
+from django.utils.html import strip_tags
 
 from community.models import Membership
 from community.selectors import community_list_for_member
