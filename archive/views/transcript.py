@@ -34,7 +34,7 @@ VIEWS = {"questions": "By question", "time": "In time order", "participant": "By
 DEFAULT_VIEW = "questions"
 HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
 # Bump when the body templates change shape, so no stale body outlives a deploy.
-BODY_VERSION = "1"
+BODY_VERSION = "2"
 BODY_MARK = "<!-- transcript body -->"
 
 
@@ -149,6 +149,21 @@ def _cache_headers(
     return response
 
 
+def _why_empty(*, chat: Chat, status: str) -> str:
+    """Why a transcript has no posts, in the words its reader needs."""
+    if not settings.X_BEARER_TOKEN:
+        return (
+            "No posts are archived: this site has no X credentials configured, "
+            "so nothing is pulled from X."
+        )
+    if status == Chat.Status.LIVE or chat.final_sweep_at is None:
+        return (
+            "No posts archived yet: the archive reads the hashtag's posts during the chat "
+            "and once more after it ends."
+        )
+    return f"No posts with #{chat.hashtag} were found during this chat."
+
+
 def _render_body(
     *, chat: Chat, view: str, handle: str, zone: VisitorZone, status: str
 ) -> tuple[int, bytes]:
@@ -172,6 +187,7 @@ def _render_body(
         "status": status,
         "is_live": status == Chat.Status.LIVE,
         "base_url": chat.get_transcript_url(),
+        "empty_reason": "" if transcript.entries else _why_empty(chat=chat, status=status),
     }
     if view == "time":
         context["rows"] = thread_rows(transcript.threads)

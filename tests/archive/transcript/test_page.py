@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from archive.models import HiddenReason, Post, PostPlacement
 from chats.models import Chat
@@ -233,11 +234,36 @@ def test_it_shows_the_transcript_so_far_of_a_live_chat_uncached(
     assert "A map of what we know" in html
 
 
-def test_it_shows_a_finished_chat_without_posts(anonymous: Client, chat: Chat) -> None:
+def test_it_shows_a_finished_chat_without_posts_and_says_why(
+    anonymous: Client, chat: Chat, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = "a-token"
+    Chat.objects.filter(pk=chat.pk).update(final_sweep_at=START + timedelta(hours=2))
     for view in ("questions", "time", "participant"):
         html = page(anonymous, chat, view=view)
         assert "<strong>0</strong> posts" in html
-    assert "No posts were archived for this chat." in page(anonymous, chat)
+        assert "No posts with #KMers were found during this chat." in html
+        assert 'class="export-links"' not in html
+        assert "<svg" not in html
+        assert "No posts archived for this question" not in html
+
+
+def test_it_says_nothing_is_archived_without_x_credentials(
+    anonymous: Client, chat: Chat, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = ""
+
+    html = page(anonymous, chat)
+
+    assert "this site has no X credentials configured" in html
+
+
+def test_it_says_an_empty_chat_is_not_archived_yet_before_its_final_sweep(
+    anonymous: Client, chat: Chat, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = "a-token"
+
+    assert "No posts archived yet" in page(anonymous, chat)
 
 
 def test_it_says_a_scheduled_chat_has_not_started(anonymous: Client, chat: Chat) -> None:
