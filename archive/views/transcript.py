@@ -48,8 +48,27 @@ def _bad_request(request: HttpRequest, chat: Chat, message: str) -> HttpResponse
     return render(request, "bad_request.html", context, status=400)
 
 
+# "compact": one line a post (time, author, text), as KMers' own transcripts were.
+DENSITIES = ("full", "compact")
+DENSITY_COOKIE = "transcript_density"
+
+
+def _density(request: HttpRequest) -> str:
+    asked = request.GET.get("density", "")
+    return asked if asked in DENSITIES else request.COOKIES.get(DENSITY_COOKIE, "full")
+
+
 @require_safe
 def chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    response = _chat_transcript(request, slug, pk)
+    asked = request.GET.get("density", "")
+    if asked in DENSITIES:
+        # The reader's choice sticks: every transcript opens the same way afterwards.
+        response.set_cookie(DENSITY_COOKIE, asked, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def _chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_reader(request, slug, pk)
     view = request.GET.get("view", DEFAULT_VIEW)
     handle = request.GET.get("handle", "").strip().removeprefix("@")
@@ -121,10 +140,12 @@ def _visitor(request: HttpRequest, membership: Membership | None) -> str:
     # A signed-in page names the member and carries their session's CSRF token: a new
     # session (sign out, sign in) must not revalidate the old page; nor may a new role
     # (moderators get a link to moderate the chat).
+    # The density wraps the same body differently: a page of the other must not revalidate.
+    density = _density(request)
     if not request.user.is_authenticated:
-        return "anonymous"
+        return f"anonymous|{density}"
     role = membership.role if membership is not None else "-"
-    return f"{request.user.pk}|{request.session.session_key or ''}|{role}"
+    return f"{request.user.pk}|{request.session.session_key or ''}|{role}|{density}"
 
 
 def _digest(text: str) -> str:
@@ -224,4 +245,13 @@ def _page(request: HttpRequest, chat: Chat, membership: Membership | None) -> di
         "og": og,
         "visitor_zone": visitor_zone(request),
         "can_moderate": membership_can_moderate(membership),
+        "compact": _density(request) == "compact",
+        "density_url": _density_url(request),
     }
+
+
+def _density_url(request: HttpRequest) -> str:
+    """This page (its view, its participant) in the other density."""
+    query = request.GET.copy()
+    query["density"] = "full" if _density(request) == "compact" else "compact"
+    return f"?{query.urlencode()}"

@@ -343,3 +343,30 @@ def test_it_answers_a_bad_view_inside_the_sites_layout(
     assert 'class="site-header"' in html
     assert "Unknown view: use questions, time or participant." in html
     assert f'href="{transcript_url(chat)}"' in html
+
+
+def test_it_offers_a_one_line_a_post_view_that_sticks(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    full = page(anonymous, chat, view="time")
+    assert 'class="full-transcript"' in full
+    assert 'href="?view=time&amp;density=compact">One line a post</a>' in full
+
+    chosen = anonymous.get(transcript_url(chat, view="time", density="compact"))
+    assert 'class="compact-transcript"' in chosen.content.decode()
+    assert chosen.cookies["transcript_density"].value == "compact"
+
+    later = page(anonymous, chat)
+
+    assert 'class="compact-transcript"' in later
+    assert "A map of what we know" in later
+    assert 'href="?density=full">Show full posts</a>' in later
+
+
+def test_it_revalidates_a_cached_transcript_in_the_other_density(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    full = anonymous.get(transcript_url(chat))
+    compact = anonymous.get(transcript_url(chat, density="compact"))
+
+    assert full["ETag"] != compact["ETag"]
