@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archive.forms.moderation import ExcludeForm, HideForm, NextForm, NoteForm
@@ -61,10 +61,23 @@ def _placement_url(placement: PostPlacement) -> str:
 @require_GET
 def moderate_chat(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_moderator(request, slug, pk)
+    # 29,000 px of posts for one chat: narrow them to an author or some words first.
+    author = request.GET.get("author", "").strip()[:100]
+    text = request.GET.get("text", "").strip()[:200]
+    page = selectors.chat_placements(
+        chat=chat, page=request.GET.get("page"), author=author, text=text
+    )
     context = {
         "community": chat.community,
         "chat": chat,
-        "page": selectors.chat_placements(chat=chat, page=request.GET.get("page")),
+        "page": page,
+        "filter_author": author,
+        "filter_text": text,
+        "filter_query": "".join(
+            f"&{urlencode({name: value})}"
+            for name, value in (("author", author), ("text", text))
+            if value
+        ),
         "authors": selectors.chat_authors(chat=chat),
         "hide_form": HideForm(),
     }

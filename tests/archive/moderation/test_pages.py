@@ -471,3 +471,14 @@ def test_it_links_the_archive_status_page_from_the_manage_page(
     page = organiser.get(reverse("chats:manage", kwargs={"slug": "kmers"})).content.decode()
 
     assert reverse("archive:archive_health", kwargs={"slug": "kmers"}) in page
+
+
+def test_it_filters_a_chats_posts_by_author_and_text(moderator: Client, archive: Archive) -> None:
+    by_spammer = moderator.get(_moderate_url(archive.chat), {"author": "@spammy"})
+    by_words = moderator.get(_moderate_url(archive.chat), {"text": "buy FOLLOWERS"})
+
+    spammer_posts = [p.post.author.handle for p in by_spammer.context["page"]]
+    assert spammer_posts
+    assert set(spammer_posts) == {"spammy"}
+    assert [p.post.text for p in by_words.context["page"]] == [archive.spam.text]
+    assert 'value="@spammy"' in by_spammer.content.decode()
