@@ -15,6 +15,7 @@ chat_urls = [
 moderation_urls = [
     path("", moderation.moderation_log, name="moderation_log"),
     path("stream/", moderation.moderate_stream, name="moderate_stream"),
+    path("placements/hide/", moderation.placements_hide, name="placements_hide"),
     path("placements/<int:pk>/hide/", moderation.placement_hide, name="placement_hide"),
     path("placements/<int:pk>/unhide/", moderation.placement_unhide, name="placement_unhide"),
     path("accounts/<int:pk>/exclude/", moderation.account_exclude, name="account_exclude"),

@@ -39,6 +39,10 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
         "/communities/kmers/manage/moderation/accounts/7/include/",
     ),
     "archive:archive_health": ({"slug": "kmers"}, "/communities/kmers/manage/archive/"),
+    "archive:placements_hide": (
+        {"slug": "kmers"},
+        "/communities/kmers/manage/moderation/placements/hide/",
+    ),
     "chats:chat_cancel": (
         {"slug": "kmers", "pk": "7"},
         "/communities/kmers/manage/chats/7/cancel/",

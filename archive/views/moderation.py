@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -157,6 +158,33 @@ def placement_hide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
             "submit": "Hide",
         },
     )
+
+
+@login_required
+@require_POST
+def placements_hide(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Hide the selected posts at once, for one reason: one form for a page of posts."""
+    community = get_community_for_moderator(request, slug)
+    form = HideForm(request.POST)
+    ids = [int(pk) for pk in request.POST.getlist("placement") if pk.isdigit()][:500]
+    back = _log_url(slug)
+    if not ids:
+        messages.error(request, "Select the posts to hide first.")
+    elif not form.is_valid():
+        messages.error(request, "Choose why these posts are hidden.")
+    else:
+        placements = PostPlacement.objects.filter(community=community, pk__in=ids)
+        hidden = sum(
+            moderation.placement_hide(
+                placement=placement,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            for placement in placements.select_related("post")
+        )
+        messages.success(request, f"{hidden} post{pluralize(hidden)} hidden from this archive.")
+    return _back(request, NextForm(request.POST), back)
 
 
 @login_required

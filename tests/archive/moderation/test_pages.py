@@ -58,7 +58,9 @@ def test_it_shows_every_post_of_the_chat_to_moderators_hidden_ones_marked(
     assert f'id="post-{archive.spam.external_id}"' in page
     assert "is-hidden" in page
     assert _unhide_url(archive.spam_placement) in page
-    assert _hide_url(archive.placement) in page
+    # One bulk form per page, a checkbox per post: not a full form per post.
+    assert f'name="placement" value="{archive.placement.pk}" form="bulk-hide"' in page
+    assert page.count('id="bulk-hide"') == 1
     assert (
         reverse("archive:account_exclude", kwargs={"slug": "kmers", "pk": archive.ada.pk}) in page
     )
@@ -482,3 +484,42 @@ def test_it_filters_a_chats_posts_by_author_and_text(moderator: Client, archive:
     assert set(spammer_posts) == {"spammy"}
     assert [p.post.text for p in by_words.context["page"]] == [archive.spam.text]
     assert 'value="@spammy"' in by_spammer.content.decode()
+
+
+def test_it_hides_the_selected_posts_at_once_for_one_reason(
+    moderator: Client, archive: Archive
+) -> None:
+    url = reverse("archive:placements_hide", kwargs={"slug": "kmers"})
+    chosen = [archive.placement.pk, archive.spam_placement.pk]
+
+    response = moderator.post(
+        url, {"placement": chosen, "reason": "off_topic", "next": _moderate_url(archive.chat)}
+    )
+
+    assert response["Location"] == _moderate_url(archive.chat)
+    hidden = PostPlacement.objects.filter(pk__in=chosen, hidden=True, hidden_reason="off_topic")
+    assert hidden.count() == 2
+    assert ModerationAction.objects.count() == 2
+
+
+def test_it_hides_nothing_in_bulk_without_a_reason_or_a_selection(
+    moderator: Client, archive: Archive
+) -> None:
+    url = reverse("archive:placements_hide", kwargs={"slug": "kmers"})
+
+    no_reason = moderator.post(url, {"placement": [archive.placement.pk]}, follow=True)
+    no_selection = moderator.post(url, {"reason": "spam"}, follow=True)
+
+    assert "Choose why these posts are hidden." in no_reason.content.decode()
+    assert "Select the posts to hide first." in no_selection.content.decode()
+    assert not PostPlacement.objects.filter(hidden=True).exists()
+
+
+def test_it_never_hides_another_communitys_posts_in_bulk(
+    moderator: Client, archive: Archive
+) -> None:
+    url = reverse("archive:placements_hide", kwargs={"slug": "kmers"})
+
+    moderator.post(url, {"placement": [archive.other_placement.pk], "reason": "spam"})
+
+    assert not PostPlacement.objects.filter(hidden=True).exists()

@@ -44,6 +44,10 @@ MODERATOR_REQUESTS: dict[str, Callable[[Archive], Request]] = {
     "placement_hide post": lambda a: (
         "post", _placement_url("archive:placement_hide", a.spam_placement), {"reason": "spam"}
     ),
+    "placements_hide post": lambda a: (
+        "post", reverse("archive:placements_hide", kwargs={"slug": "kmers"}),
+        {"placement": [a.spam_placement.pk], "reason": "spam"},
+    ),
     "placement_unhide post": lambda a: (
         "post", _placement_url("archive:placement_unhide", a.spam_placement), {}
     ),
