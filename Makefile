@@ -5,6 +5,8 @@ PYTHON ?= $(shell command -v python3.13 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# settings.py derives SITE_URL (links in emails and calendars) from the port served.
+export PORT
 
 # Tests run on PostgreSQL and Redis on localhost unless told otherwise.
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hashtag_commons)
@@ -33,10 +35,13 @@ install-dev: $(VENV)/.dev-installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving Hashtag Commons at http://127.0.0.1:$(PORT)/ (Ctrl-C stops the site and its worker)"
-	@trap 'kill 0' EXIT INT TERM; \
+	@echo "Serving Hashtag Commons at http://127.0.0.1:$(PORT)/ (Ctrl-C, or kill -TERM the make process, stops the site and its worker)"
+	@# Both in the background and the shell in `wait`: a shell defers its traps until a
+	@# foreground child exits, so SIGTERM (which make passes on) would otherwise hang.
+	@trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	ARCHIVE_DEMO_REPLAY=true $(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO & \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & \
+	wait
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -68,4 +73,4 @@ test: install-dev lint chromium
 		$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache var

@@ -6,10 +6,11 @@ README.md ("Transcript exports"); keep them stable, add new ones at the end.
 """
 
 import csv
+import html
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -137,17 +138,23 @@ def transcript_json(transcript: Transcript, *, url: str) -> str:
     return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
 
 
-# Characters with a meaning in CommonMark, GitHub's dialect or Python-Markdown. Those
-# every dialect lets a backslash escape get one; the others become character references,
+# Characters with a meaning in CommonMark, GitHub's dialect or Python-Markdown wherever
+# they stand get a backslash; those that are markup only at the start of a line ("#",
+# "+", "-", "1." or "1)") get one only there. The others become character references,
 # which no dialect reads as markup (a table's "|" included).
-_MD_BACKSLASHED = "\\`*_{}[]()#+-!"
+_MD_BACKSLASHED = "\\`*_{}[]"
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;", "=": "&#61;"}
 _MD_SPECIAL_RE = re.compile("[" + re.escape(_MD_BACKSLASHED + "".join(_MD_ENTITIES)) + "]")
 # Bare URLs and www. names become links in GitHub's dialect: break the pattern.
 _MD_AUTOLINK_RE = re.compile(r"(?i)://|www\.")
-_MD_ORDERED_RE = re.compile(r"^(\d+)\.")
+_MD_LINE_START_RE = re.compile(r"^([#+\-])")
+_MD_ORDERED_RE = re.compile(r"^(\d+)([.)])")
 # A line starting with ":" is a definition in Python-Markdown's "extra".
 _MD_DEFINITION_RE = re.compile(r"^:")
+# The post's rendered HTML: escaped text, <br> and <a> (links, mentions, hashtags).
+_HTML_LINK_RE = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>|<br>', re.S)
+# A placeholder for "a link goes here" that no post text can contain.
+_LINK_MARK = "\x00"
 
 
 def _md_char(match: re.Match[str]) -> str:
@@ -159,20 +166,65 @@ def _md_unlink(match: re.Match[str]) -> str:
     return ":&#47;&#47;" if match[0] == "://" else match[0][:3] + "\\."
 
 
-def md_escape(text: str, *, indent: str = "  ") -> str:
-    """Post text as inert Markdown: no links, images, HTML, headings, lists or code.
+def _md_inline_piece(piece: str) -> str:
+    return _MD_AUTOLINK_RE.sub(_md_unlink, _MD_SPECIAL_RE.sub(_md_char, piece))
+
+
+def _md_line(line: str) -> str:
+    line = _md_inline_piece(line)
+    line = _MD_ORDERED_RE.sub(r"\1\\\2", line)
+    line = _MD_LINE_START_RE.sub(r"\\\1", line)
+    return _MD_DEFINITION_RE.sub("&#58;", line)
+
+
+def md_escape(text: str, *, indent: str = "  ", links: Sequence[str] = ()) -> str:
+    """Post text as inert Markdown: no links, images, HTML, headings, lists or code but
+    `links`, Markdown links put where the text holds _LINK_MARK, in order.
 
     Lines after the first are indented by `indent`: that of the list item they belong to.
     """
-    lines = []
-    for line in text.splitlines():
-        line = _MD_SPECIAL_RE.sub(_md_char, line.strip())
-        line = _MD_ORDERED_RE.sub(r"\1\\.", _MD_AUTOLINK_RE.sub(_md_unlink, line))
-        line = _MD_DEFINITION_RE.sub("&#58;", line)
+    lines, pending = [], iter(links)
+    if not links:
+        text = text.replace(_LINK_MARK, "")
+    for raw_line in text.splitlines():
+        pieces = raw_line.strip().split(_LINK_MARK)
+        line = _md_line(pieces[0])
+        for piece in pieces[1:]:
+            line += next(pending, "") + _md_inline_piece(piece)
+        line = line.strip()
         if line:
             lines.append(line)
     # Hard breaks (two spaces) keep the lines in one list item, indented under it.
     return f"  \n{indent}".join(lines)
+
+
+def _md_link(href: str, shown: str) -> str:
+    text = _MD_SPECIAL_RE.sub(_md_char, shown)
+    return f"[{text}](<{href.replace('<', '%3C').replace('>', '%3E').replace(' ', '%20')}>)"
+
+
+def md_post_text(post_html: str, *, indent: str = "  ") -> str:
+    """A post as inert Markdown from its rendered HTML: its web links as Markdown links to
+    where they lead (not t.co), mentions and hashtags as text."""
+    text, links, position = [], [], 0
+
+    def plain(fragment: str) -> str:
+        return html.unescape(fragment).replace(_LINK_MARK, "")
+
+    for match in _HTML_LINK_RE.finditer(post_html):
+        text.append(plain(post_html[position : match.start()]))
+        position = match.end()
+        if match[0] == "<br>":
+            text.append("\n")
+            continue
+        href, shown = html.unescape(match[1]), plain(match[2])
+        if shown.startswith(("@", "#")) or not href.startswith(("http://", "https://")):
+            text.append(shown)
+        else:
+            text.append(_LINK_MARK)
+            links.append(_md_link(href, shown))
+    text.append(plain(post_html[position:]))
+    return md_escape("".join(text), indent=indent, links=links)
 
 
 def md_inline(text: str) -> str:
@@ -188,7 +240,7 @@ def _md_post(entry: Entry, *, nested: bool = False) -> str:
         return f"{bullet}({time}) *{md_inline(entry.removed_label)}*"
     host = " (host)" if entry.is_host else ""
     handle = md_inline(entry.post.author.at_handle)
-    return f"{bullet}**{handle}**{host} ({time}): {md_escape(entry.post.text, indent=indent)}"
+    return f"{bullet}**{handle}**{host} ({time}): {md_post_text(entry.post.html, indent=indent)}"
 
 
 def _md_header(transcript: Transcript, url: str) -> Iterator[str]:

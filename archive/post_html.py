@@ -164,6 +164,22 @@ def _url_html(entity: Entity, shown: str) -> str:
     return f'<a href="{escape(expanded)}" rel="{_LINK_REL}">{escape(display)}</a>'
 
 
+def link_display_names(urls: object) -> dict[str, str]:
+    """Each t.co link of a post's text → what its HTML shows instead: the display URL, or
+    nothing for a link to attached media. For plain-text views of the text (search)."""
+    names: dict[str, str] = {}
+    for entity in urls if isinstance(urls, list) else []:
+        token = _url_token(entity) if isinstance(entity, dict) else None
+        if token is None:
+            continue
+        display = entity.get("display_url") or entity.get("expanded_url")
+        if _is_media_link(entity):
+            names[token] = ""
+        elif isinstance(display, str) and display:
+            names[token] = display
+    return names
+
+
 _POST_HOSTS = {"x.com", "twitter.com", "www.x.com", "www.twitter.com", "mobile.twitter.com"}
 
 

@@ -212,7 +212,13 @@ def build_transcript(
     entries = _entries(placements, hosts)
     groups = _group(chat, entries, hosts_known=hosts.known, questions=questions)
     participants = _participants(entries)
-    first_timers = [p.account for p in participants if p.account.pk not in seen_before]
+    # The chat's hosts (often the community's own account) are not newcomers to it.
+    hosting = {e.post.author_id for e in entries if e.is_host}
+    first_timers = [
+        p.account
+        for p in participants
+        if p.account.pk not in seen_before and p.account.pk not in hosting
+    ]
     first_timers.sort(key=lambda a: a.handle.lower())
     stats = Stats(
         posts=sum(1 for e in entries if e.visible),

@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, include, path
 
 from archive.feeds import CommunityTranscriptFeed, SiteTranscriptFeed
-from archive.views import exports, health, live, moderation, search, stream, transcript
+from archive.views import exports, health, index, live, moderation, search, stream, transcript
 
 app_name = "archive"
 
@@ -15,6 +15,7 @@ chat_urls = [
 moderation_urls = [
     path("", moderation.moderation_log, name="moderation_log"),
     path("stream/", moderation.moderate_stream, name="moderate_stream"),
+    path("placements/hide/", moderation.placements_hide, name="placements_hide"),
     path("placements/<int:pk>/hide/", moderation.placement_hide, name="placement_hide"),
     path("placements/<int:pk>/unhide/", moderation.placement_unhide, name="placement_unhide"),
     path("accounts/<int:pk>/exclude/", moderation.account_exclude, name="account_exclude"),
@@ -29,6 +30,7 @@ manage_urls: list[URLPattern | URLResolver] = [
 
 community_urls: list[URLPattern | URLResolver] = [
     path("stream/", stream.stream, name="stream"),
+    path("transcripts/", index.community_transcripts, name="community_transcripts"),
     path("transcripts.atom", CommunityTranscriptFeed(), name="community_feed"),
     path("chats/<int:pk>/", include(chat_urls)),
     path("manage/", include(manage_urls)),

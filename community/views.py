@@ -85,9 +85,16 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def community_join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
+    if request.method == "GET":
+        # A signed-out "Join" comes back here as a GET after sign-in (email or X):
+        # ask once more rather than join on a GET, so no link can join anyone.
+        if selectors.membership_for(community=community, user=request.user):
+            messages.info(request, f"You are already a member of {community.name}.")
+            return redirect(community)
+        return render(request, "community/join.html", {"community": community})
     try:
         _, created = services.membership_join(community=community, user=request.user)
     except ValidationError as error:

@@ -27,7 +27,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Links in emails and calendar files: by default the port `make run` serves (PORT).
+PORT = env.int("PORT", default=8000)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -89,9 +91,11 @@ TEMPLATES = [
 ]
 
 # --- Data -----------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Every file the local default writes at run time lives under var/ (ignored by git).
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The demo's web server and worker share one SQLite file: wait, don't fail.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -223,6 +227,8 @@ def _mailer(url: str) -> dict[str, object]:
         for key, value in config.items()
         if key in _EMAIL_OPTION_NAMES and value not in ("", None)
     }
+    if backend == "django.core.mail.backends.console.EmailBackend":
+        backend = "common.mail.ConsoleEmailBackend"
     if not backend.endswith("smtp.EmailBackend"):
         options = {k: v for k, v in options.items() if k == "file_path"}
     return {"BACKEND": backend, "OPTIONS": options}
@@ -245,6 +251,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        # kombu's exchange tables; without it a control/ folder appears in the cwd.
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):

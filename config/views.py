@@ -26,6 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent_transcripts": recent_transcripts(now=timezone.now(), limit=5),
         "visitor_zone": visitor_zone(request),
     }
+    if request.user.is_authenticated:
+        context["member_home"] = chat_selectors.member_home(member=request.user, now=timezone.now())
     return render(request, "home.html", context)
 
 

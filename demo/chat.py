@@ -537,6 +537,17 @@ def demo_replay(*, now: datetime | None = None) -> int:
     )
 
 
+def demo_keep_live(*, now: datetime | None = None) -> int:
+    """Replay, first moving an ended demo chat to now: the demo always has a live chat."""
+    now = now or timezone.now()
+    stale = Chat.objects.filter(title=LIVE.title).exclude(
+        start_at__lte=now, end_at__gt=now, cancelled_at=None
+    )
+    for chat in stale.select_related("community"):
+        demo_live_chat_anchor(community=chat.community, now=now)
+    return demo_replay(now=now)
+
+
 STREAM_POSTS = (
     "Found this while preparing next week's {tag}: worth a read",
     "Does anyone have a good template for a team learning log? {tag}",

@@ -39,6 +39,10 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
         "/communities/kmers/manage/moderation/accounts/7/include/",
     ),
     "archive:archive_health": ({"slug": "kmers"}, "/communities/kmers/manage/archive/"),
+    "archive:placements_hide": (
+        {"slug": "kmers"},
+        "/communities/kmers/manage/moderation/placements/hide/",
+    ),
     "chats:chat_cancel": (
         {"slug": "kmers", "pk": "7"},
         "/communities/kmers/manage/chats/7/cancel/",
@@ -57,6 +61,7 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
         "/communities/kmers/manage/chats/7/restore/",
     ),
     "archive:community_feed": ({"slug": "kmers"}, "/communities/kmers/transcripts.atom"),
+    "archive:community_transcripts": ({"slug": "kmers"}, "/communities/kmers/transcripts/"),
     "chats:community_ics": ({"slug": "kmers"}, "/communities/kmers/calendar.ics"),
     "chats:community_reminder": ({"slug": "kmers"}, "/communities/kmers/reminder/"),
     "chats:community_reminder_cancel": ({"slug": "kmers"}, "/communities/kmers/reminder/cancel/"),

@@ -20,10 +20,14 @@ class NoteForm(NextForm):
     )
 
 
+# No reason is preset: a moderator must say why, not accept "Spam" by default.
+REASON_CHOICES = [("", "Choose a reason…"), *HIDE_REASONS]
+
+
 class HideForm(NoteForm):
-    reason = forms.ChoiceField(choices=HIDE_REASONS)
+    reason = forms.ChoiceField(choices=REASON_CHOICES)
     field_order = ["reason", "note", "next"]
 
 
 class ExcludeForm(HideForm):
-    reason = forms.ChoiceField(choices=HIDE_REASONS, label="Why exclude this account")
+    reason = forms.ChoiceField(choices=REASON_CHOICES, label="Why exclude this account")

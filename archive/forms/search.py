@@ -21,7 +21,7 @@ class SearchForm(forms.Form):
         max_length=Q_MAX_LENGTH,
         label="Search posts",
         help_text='Words, "an exact phrase", -without, or #hashtag.',
-        widget=forms.TextInput(attrs={"type": "search", "maxlength": Q_MAX_LENGTH}),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     community = forms.ModelChoiceField(
         required=False,
@@ -39,19 +39,26 @@ class SearchForm(forms.Form):
     since = forms.DateField(
         required=False,
         label="From",
-        help_text="UTC day, YYYY-MM-DD.",
+        # No format here: the browser's date picker shows the reader's own.
+        help_text="A day, in UTC.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
         required=False,
         label="To",
-        help_text="UTC day, included.",
+        help_text="A day, in UTC, included.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     before = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     # The URL speaks of from= and to=; the form's fields cannot be named "from".
     URL_NAMES = {"since": "from", "until": "to"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A maxlength would make the browser cut a pasted query at 200 characters without
+        # a word; the server refuses it instead and says so next to the field.
+        self.fields["q"].widget.attrs.pop("maxlength", None)
 
     def add_prefix(self, field_name: str) -> str:
         return self.URL_NAMES.get(field_name, field_name)

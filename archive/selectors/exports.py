@@ -1,7 +1,9 @@
 """Reads for feeds and the sitemap: one query per list, whatever its length."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, TypedDict
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -49,7 +51,7 @@ def _visible_count(column: str, *, distinct: bool = False) -> Coalesce:
 
 
 def recent_transcripts(
-    *, now: datetime, community: Community | None = None, limit: int = FEED_LENGTH
+    *, now: datetime, community: Community | None = None, limit: int | None = FEED_LENGTH
 ) -> "list[WithAnnotations[Chat, TranscriptTotals]]":
     """The newest transcripts, each with post_total and participant_total (visible posts)."""
     chats = transcript_chats(now=now).annotate(
@@ -58,7 +60,8 @@ def recent_transcripts(
     )
     if community is not None:
         chats = chats.filter(community=community)
-    return list(chats.order_by("-end_at", "-pk")[:limit])
+    ordered = chats.order_by("-end_at", "-pk")
+    return list(ordered if limit is None else ordered[:limit])
 
 
 def sitemap_communities() -> QuerySet[Community]:
@@ -68,3 +71,34 @@ def sitemap_communities() -> QuerySet[Community]:
 def sitemap_chats() -> QuerySet[Chat]:
     """Chats past and upcoming, cancelled ones left out."""
     return Chat.objects.not_cancelled().select_related("community").order_by("pk")
+
+
+@dataclass(frozen=True)
+class ArchiveMonth:
+    month: date
+    chats: list[Chat]
+    post_total: int
+
+
+@dataclass(frozen=True)
+class ArchiveYear:
+    year: int
+    months: list[ArchiveMonth]
+    post_total: int
+
+
+def community_archive(*, community: Community, now: datetime) -> list[ArchiveYear]:
+    """Every transcript of the community, newest first, by year and month of its zone."""
+    chats = recent_transcripts(now=now, community=community, limit=None)
+    zone = ZoneInfo(community.time_zone)
+    by_month: dict[date, list[Chat]] = {}
+    for chat in chats:
+        by_month.setdefault(chat.start_at.astimezone(zone).date().replace(day=1), []).append(chat)
+    years: dict[int, list[ArchiveMonth]] = {}
+    for month, listed in by_month.items():
+        total = sum(chat.post_total for chat in listed)  # type: ignore[attr-defined]
+        years.setdefault(month.year, []).append(ArchiveMonth(month, listed, total))
+    return [
+        ArchiveYear(year, months, sum(m.post_total for m in months))
+        for year, months in years.items()
+    ]

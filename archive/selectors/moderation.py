@@ -25,14 +25,21 @@ def _excluded_author(community_id: int) -> Exists:
     )
 
 
-def chat_placements(*, chat: Chat, page: int | str | None = 1) -> Page:
-    """A chat's posts for its moderators, hidden and removed ones included, in time order.
+def chat_placements(
+    *, chat: Chat, page: int | str | None = 1, author: str = "", text: str = ""
+) -> Page:
+    """A chat's posts for its moderators, hidden and removed ones included, in time order;
+    only `author`'s (a handle) and those containing `text` when given.
 
     Each placement carries `author_excluded`. Two queries: the count and the page.
     """
+    placements = PostPlacement.objects.filter(chat=chat)
+    if author:
+        placements = placements.filter(post__author__handle__iexact=author.lstrip("@"))
+    if text:
+        placements = placements.filter(post__text__icontains=text)
     placements = (
-        PostPlacement.objects.filter(chat=chat)
-        .select_related("post__author")
+        placements.select_related("post__author")
         .defer("post__raw", "post__search_vector")
         .annotate(author_excluded=_excluded_author(chat.community_id))
         .order_by("created_at", "post_id")

@@ -32,12 +32,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.json import KeyTransform
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from psycopg2.errors import QueryCanceled
 
 from archive.models import Account, Post, PostPlacement
 from archive.paging import Cursor
+from archive.post_html import link_display_names
 from community.models import Community
 
 PAGE_SIZE = 20
@@ -318,6 +320,8 @@ def _placements(
         shown.filter(post_id__in=ids)
         .select_related("post__author", "community", "chat__community")
         .defer("post__raw", "post__search_vector", "post__html")
+        # Only the link entities of the raw post: the snippet shows links as transcripts do.
+        .annotate(link_entities=KeyTransform("urls", KeyTransform("entities", "post__raw")))
         .order_by(*landing_order)
     )
     headline_text = " ".join([parsed.words, *parsed.tags]).strip()
@@ -381,13 +385,25 @@ def _results(
 
 
 def _snippet(placement: PostPlacement, parsed: ParsedQuery, *, postgres: bool) -> SafeString:
+    names = link_display_names(getattr(placement, "link_entities", None))
     marked = getattr(placement, "marked", None)
     if marked is not None:
-        return marked_snippet(marked.replace(LT, "<").replace(GT, ">"))
+        return _with_display_links(marked_snippet(marked.replace(LT, "<").replace(GT, ">")), names)
     text = placement.post.text.replace(START, "").replace(STOP, "")
     if not postgres:
-        return marked_snippet(_mark_words(text, parsed))
-    return marked_snippet(_shorten(text, 0))
+        return _with_display_links(marked_snippet(_mark_words(text, parsed)), names)
+    return _with_display_links(marked_snippet(_shorten(text, 0)), names)
+
+
+def _with_display_links(snippet: SafeString, names: dict[str, str]) -> SafeString:
+    """t.co links as their display URL (escaped), as the transcripts show them."""
+    if not names:
+        return snippet
+    shown = _TCO_RE.sub(lambda m: str(escape(names.get(m.group(0), m.group(0)))), snippet)
+    return mark_safe(shown)  # noqa: S308 - the snippet was escaped, each name is escaped here
+
+
+_TCO_RE = re.compile(r"https://t\.co/[A-Za-z0-9]+")
 
 
 def marked_snippet(marked: str) -> SafeString:

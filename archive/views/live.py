@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from archive.paging import bigint_id
@@ -35,4 +36,6 @@ def chat_posts_fragment(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     }
     response = render(request, "archive/_posts.html", context)
     response["Cache-Control"] = "no-store"
+    # An open tab learns here that the chat ended, and stops saying "Live now".
+    response["X-Chat-Status"] = str(chat.status_at(timezone.now()))
     return response

@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import capfirst
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archive.forms.moderation import ExcludeForm, HideForm, NextForm, NoteForm
 from archive.models import Post, PostPlacement
@@ -62,10 +63,23 @@ def _placement_url(placement: PostPlacement) -> str:
 @require_GET
 def moderate_chat(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_moderator(request, slug, pk)
+    # 29,000 px of posts for one chat: narrow them to an author or some words first.
+    author = request.GET.get("author", "").strip()[:100]
+    text = request.GET.get("text", "").strip()[:200]
+    page = selectors.chat_placements(
+        chat=chat, page=request.GET.get("page"), author=author, text=text
+    )
     context = {
         "community": chat.community,
         "chat": chat,
-        "page": selectors.chat_placements(chat=chat, page=request.GET.get("page")),
+        "page": page,
+        "filter_author": author,
+        "filter_text": text,
+        "filter_query": "".join(
+            f"&{urlencode({name: value})}"
+            for name, value in (("author", author), ("text", text))
+            if value
+        ),
         "authors": selectors.chat_authors(chat=chat),
         "hide_form": HideForm(),
     }
@@ -149,6 +163,33 @@ def placement_hide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
 
 @login_required
 @require_POST
+def placements_hide(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Hide the selected posts at once, for one reason: one form for a page of posts."""
+    community = get_community_for_moderator(request, slug)
+    form = HideForm(request.POST)
+    ids = [int(pk) for pk in request.POST.getlist("placement") if pk.isdigit()][:500]
+    back = _log_url(slug)
+    if not ids:
+        messages.error(request, "Select the posts to hide first.")
+    elif not form.is_valid():
+        messages.error(request, "Choose why these posts are hidden.")
+    else:
+        placements = PostPlacement.objects.filter(community=community, pk__in=ids)
+        hidden = sum(
+            moderation.placement_hide(
+                placement=placement,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            for placement in placements.select_related("post")
+        )
+        messages.success(request, f"{hidden} post{pluralize(hidden)} hidden from this archive.")
+    return _back(request, NextForm(request.POST), back)
+
+
+@login_required
+@require_POST
 def placement_unhide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     placement = get_placement_for_moderator(request, slug, pk)
     form = NoteForm(request.POST)
@@ -175,9 +216,24 @@ def placement_unhide(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, account = get_account_for_moderator(request, slug, pk)
+    if request.method == "GET":
+        # Excluding hides every post of the account here, now and later: the buttons lead
+        # to this page, which asks for the reason and a second, deliberate click.
+        next_url = request.GET.get("next", "")
+        context = {
+            "community": community,
+            "form": ExcludeForm(initial={"next": next_url}),
+            "account": account,
+            "heading": f"Exclude @{account.handle} from this archive?",
+            "consequence": "Every post of this account in this community's archive is hidden, "
+            "and so is every post it makes here later, until the exclusion is lifted.",
+            "submit": "Exclude",
+            "action": request.path,
+        }
+        return render(request, "archive/moderation/form.html", context)
     form = ExcludeForm(request.POST)
     if form.is_valid():
         try:

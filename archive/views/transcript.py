@@ -34,23 +34,49 @@ VIEWS = {"questions": "By question", "time": "In time order", "participant": "By
 DEFAULT_VIEW = "questions"
 HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
 # Bump when the body templates change shape, so no stale body outlives a deploy.
-BODY_VERSION = "1"
+BODY_VERSION = "2"
 BODY_MARK = "<!-- transcript body -->"
 
 
-def _bad_request(message: str) -> HttpResponse:
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+def _bad_request(request: HttpRequest, chat: Chat, message: str) -> HttpResponse:
+    # In the site's layout, with the way back to the transcript as it can be shown.
+    context = {
+        "message": message,
+        "back_url": chat.get_transcript_url(),
+        "back_label": f"Read the transcript of “{chat.title}”",
+    }
+    return render(request, "bad_request.html", context, status=400)
+
+
+# "compact": one line a post (time, author, text), as KMers' own transcripts were.
+DENSITIES = ("full", "compact")
+DENSITY_COOKIE = "transcript_density"
+
+
+def _density(request: HttpRequest) -> str:
+    asked = request.GET.get("density", "")
+    return asked if asked in DENSITIES else request.COOKIES.get(DENSITY_COOKIE, "full")
 
 
 @require_safe
 def chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    response = _chat_transcript(request, slug, pk)
+    asked = request.GET.get("density", "")
+    if asked in DENSITIES:
+        # The reader's choice sticks: every transcript opens the same way afterwards.
+        response.set_cookie(DENSITY_COOKIE, asked, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def _chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_reader(request, slug, pk)
     view = request.GET.get("view", DEFAULT_VIEW)
     handle = request.GET.get("handle", "").strip().removeprefix("@")
     if view not in VIEWS:
-        return _bad_request("Unknown view: use questions, time or participant.")
+        return _bad_request(request, chat, "Unknown view: use questions, time or participant.")
     if handle and (view != "participant" or not HANDLE_RE.fullmatch(handle)):
-        return _bad_request("handle must be an X handle, with view=participant.")
+        message = "handle must be an X handle, with view=participant."
+        return _bad_request(request, chat, message)
     zone, status = visitor_zone(request), chat.status_at(timezone.now())
     membership = membership_for(community=chat.community, user=request.user)
     if status == Chat.Status.SCHEDULED:
@@ -114,10 +140,12 @@ def _visitor(request: HttpRequest, membership: Membership | None) -> str:
     # A signed-in page names the member and carries their session's CSRF token: a new
     # session (sign out, sign in) must not revalidate the old page; nor may a new role
     # (moderators get a link to moderate the chat).
+    # The density wraps the same body differently: a page of the other must not revalidate.
+    density = _density(request)
     if not request.user.is_authenticated:
-        return "anonymous"
+        return f"anonymous|{density}"
     role = membership.role if membership is not None else "-"
-    return f"{request.user.pk}|{request.session.session_key or ''}|{role}"
+    return f"{request.user.pk}|{request.session.session_key or ''}|{role}|{density}"
 
 
 def _digest(text: str) -> str:
@@ -140,6 +168,21 @@ def _cache_headers(
         response["Cache-Control"] = "public, max-age=60"
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def _why_empty(*, chat: Chat, status: str) -> str:
+    """Why a transcript has no posts, in the words its reader needs."""
+    if not settings.X_BEARER_TOKEN:
+        return (
+            "No posts are archived: this site has no X credentials configured, "
+            "so nothing is pulled from X."
+        )
+    if status == Chat.Status.LIVE or chat.final_sweep_at is None:
+        return (
+            "No posts archived yet: the archive reads the hashtag's posts during the chat "
+            "and once more after it ends."
+        )
+    return f"No posts with #{chat.hashtag} were found during this chat."
 
 
 def _render_body(
@@ -165,6 +208,7 @@ def _render_body(
         "status": status,
         "is_live": status == Chat.Status.LIVE,
         "base_url": chat.get_transcript_url(),
+        "empty_reason": "" if transcript.entries else _why_empty(chat=chat, status=status),
     }
     if view == "time":
         context["rows"] = thread_rows(transcript.threads)
@@ -201,4 +245,13 @@ def _page(request: HttpRequest, chat: Chat, membership: Membership | None) -> di
         "og": og,
         "visitor_zone": visitor_zone(request),
         "can_moderate": membership_can_moderate(membership),
+        "compact": _density(request) == "compact",
+        "density_url": _density_url(request),
     }
+
+
+def _density_url(request: HttpRequest) -> str:
+    """This page (its view, its participant) in the other density."""
+    query = request.GET.copy()
+    query["density"] = "full" if _density(request) == "compact" else "compact"
+    return f"?{query.urlencode()}"

@@ -1,8 +1,9 @@
 """Reads for the organiser pages: a community's series and upcoming chats."""
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from chats import recurrence
 from chats.models import Chat, ChatSeries
@@ -64,3 +65,15 @@ def _join(words: list[str], last: str) -> str:
     if len(words) < 2:
         return "".join(words)
     return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def community_meetings(*, communities: Iterable[Community], today: date) -> dict[int, str]:
+    """When each community meets, by community id: its first running series, described.
+    One query, whatever the number of communities."""
+    running = ChatSeries.objects.filter(
+        community__in=[community.pk for community in communities], is_active=True
+    ).filter(Q(last_date__isnull=True) | Q(last_date__gte=today))
+    meetings: dict[int, str] = {}
+    for series in running.order_by("community_id", "start_time", "pk"):
+        meetings.setdefault(series.community_id, describe_series(series))
+    return meetings

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q
 
-from chats.models import Chat, ChatHost, ChatQuerySet, Question
+from chats.models import Chat, ChatHost, ChatQuerySet, Question, ReminderSubscription
 from community.models import Community
 from community.permissions import community_can_moderate
 from members.models import User
@@ -172,3 +172,32 @@ def overlapping_chat(
         if shares_tag and other.window_start < end and start < other.window_end:
             return other
     return None
+
+
+@dataclass(frozen=True)
+class MemberHome:
+    """What the home page shows a signed-in member above the public lists."""
+
+    communities: list[Community]
+    next_chats: list[ScheduleEntry]
+    reminders: list[ReminderSubscription]
+
+
+def member_home(*, member: User, now: datetime, days: int = 14, limit: int = 10) -> MemberHome:
+    """The member's communities, their chats of the next `days`, and the member's reminders."""
+    communities = list(
+        Community.objects.filter(memberships__member=member).order_by("name").distinct()
+    )
+    chats = (
+        Chat.objects.upcoming(now)
+        .not_cancelled()
+        .filter(community__in=communities, start_at__lt=now + timedelta(days=days))
+    )
+    next_chats = _entries(_listed(chats).order_by("start_at", "pk")[:limit], now)
+    reminders = (
+        ReminderSubscription.objects.filter(member=member)
+        .filter(Q(community__isnull=False) | Q(chat__end_at__gt=now))
+        .select_related("chat__community", "community")
+        .order_by("community__name", "chat__start_at")
+    )
+    return MemberHome(communities=communities, next_chats=next_chats, reminders=list(reminders))

@@ -18,6 +18,16 @@ def topic_suggest(
         description=description.strip(),
     )
     suggestion.full_clean()
+    title = " ".join(suggestion.title.split())
+    already = TopicSuggestion.objects.filter(
+        community=community, status=TopicSuggestion.Status.OPEN, title__iexact=title
+    )
+    if already.exists():
+        # One topic, one list of votes: a second copy would split them.
+        raise ValidationError(
+            {"title": f"“{title}” is already suggested: vote for it instead."}, code="duplicate"
+        )
+    suggestion.title = title
     suggestion.save()
     return suggestion
 

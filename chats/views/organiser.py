@@ -138,9 +138,13 @@ def chat_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def chat_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chat = get_chat_for_moderator(request, slug, pk)
+    if request.method == "GET":
+        # The manage page's "Cancel…" leads here: a second click, no JavaScript needed.
+        context = {"chat": chat, "community": chat.community, "status": chat.status}
+        return render(request, "chats/manage/cancel_confirm.html", context)
     schedule.chat_cancel(chat=chat)
     messages.success(request, f"“{chat.title}” is cancelled; it stays listed as cancelled.")
     return _to_manage(chat.community)

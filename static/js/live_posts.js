@@ -147,11 +147,26 @@
     }
   }
 
+  // The chat is over (the poll says so): stop polling and stop saying "Live now".
+  function ended(status) {
+    clearInterval(timer);
+    document.querySelectorAll(".chat-status .badge.live").forEach(function (badge) {
+      badge.className = "badge " + status;
+      badge.textContent = status === "cancelled" ? "Cancelled" : "Ended";
+    });
+    var updating = document.querySelector("#posts-heading .meta");
+    if (updating) updating.textContent = "(the chat has ended: the transcript has them all)";
+  }
+
   function poll() {
     if (document.hidden || busy) return;
     busy = true;
     fetch(list.dataset.liveUrl + "?after=" + last, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (response) {
+        var status = response.headers.get("X-Chat-Status");
+        if (status && status !== "live") ended(status);
+        return response.ok ? response.text() : "";
+      })
       .then(function (html) { if (html.trim()) add(html); })
       .catch(function () { /* offline for a moment: the next poll tries again */ })
       .finally(function () { busy = false; });
@@ -163,5 +178,5 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) poll();
   });
-  setInterval(poll, interval);
+  var timer = setInterval(poll, interval);
 })();

@@ -9,6 +9,7 @@ import time_machine
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from archive.models import NetworkUsage, ReadUsage, SourceHealth
 from archive.services.ingest import cursor_for
@@ -168,3 +169,16 @@ def test_it_reads_the_page_in_the_same_queries_however_much_it_shows(
     assert len(response.context["chats"]) == 13
     assert len(response.context["mismatches"]) == 12
     assert "The counts differ on 12 days of the last two weeks" in _text(response.content)
+
+
+def test_it_says_plainly_that_nothing_is_archived_without_x_credentials(
+    organiser: Client, community: Community, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = ""
+    without = organiser.get(_url(community)).content.decode()
+    settings.X_BEARER_TOKEN = "a-token"
+    configured = organiser.get(_url(community)).content.decode()
+
+    assert "no X credentials are configured on this site" in without
+    assert "Nothing pulled yet: no X credentials are configured." in without
+    assert "no X credentials are configured" not in configured

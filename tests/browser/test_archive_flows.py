@@ -107,6 +107,20 @@ def test_it_shows_a_post_pulled_while_the_visitor_reads_without_a_reload(
     assert page.evaluate("window.pageNotReloaded") is True
 
 
+def test_it_stops_saying_live_now_in_an_open_tab_once_the_chat_ends(
+    new_page: Callable[..., Page], live_chat: Chat, now: datetime
+) -> None:
+    page = _open(new_page, live_chat)
+    status = page.locator(".chat-status .badge").first
+    expect(status).to_have_text("Live now")
+
+    Chat.objects.filter(pk=live_chat.pk).update(end_at=now - timedelta(minutes=1))
+
+    expect(status).to_have_text("Ended", timeout=ARRIVAL_TIMEOUT_MS)
+    expect(page.locator("#posts-heading")).not_to_contain_text("updating live")
+    assert page.evaluate("window.pageNotReloaded") is True
+
+
 def test_it_puts_a_late_post_in_its_place_and_never_shows_a_post_twice(
     new_page: Callable[..., Page], live_chat: Chat, now: datetime
 ) -> None:

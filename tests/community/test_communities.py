@@ -1,10 +1,13 @@
 from collections.abc import Callable
+from datetime import date, time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from chats.models import ChatSeries
+from chats.recurrence import Frequency, build_rrule
 from community import services
 from community.models import Community, Membership
 from members.models import User
@@ -179,3 +182,31 @@ def test_it_shows_the_community_page_with_organisers_and_member_count(
     assert "Olga Organiser" in page
     assert "2 members" in page
     assert "<em>knowledge</em>" in page
+
+
+def test_it_shows_a_communitys_description_on_its_card_as_text_not_markdown(
+    anonymous: Client, organiser_user: User, community_data: dict[str, str]
+) -> None:
+    data = {**community_data, "description": "We **learn and remember** & share."}
+    services.community_create(creator=organiser_user, data={**data, "hashtag": "LearnTag"})
+
+    for url in (reverse("home"), reverse("communities:list")):
+        html = anonymous.get(url).content.decode()
+
+        assert "We learn and remember &amp; share." in html
+        assert "**learn" not in html
+
+
+def test_it_says_on_each_card_when_the_community_meets(
+    anonymous: Client, community: Community
+) -> None:
+    ChatSeries.objects.create(
+        community=community, title="Weekly #KMers",
+        rrule=build_rrule(frequency=Frequency.WEEKLY, weekdays=["TU"]),
+        start_time=time(12), time_zone="America/New_York", first_date=date(2026, 1, 6),
+    )  # fmt: skip
+
+    for url in (reverse("home"), reverse("communities:list")):
+        html = anonymous.get(url).content.decode()
+
+        assert "Meets: Every Tuesday at 12:00 America/New_York, 1 h" in html

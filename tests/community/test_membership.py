@@ -6,6 +6,7 @@ from django.urls import reverse
 from community.models import Community, Membership
 from community.services import membership_set_role
 from members.models import User
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -63,9 +64,12 @@ def test_it_sends_anonymous_visitors_to_sign_in_before_joining(
     assert community.memberships.count() == 1
 
 
-def test_it_only_accepts_join_and_leave_as_posts(outsider: Client, community: Community) -> None:
-    assert outsider.get(_url("join", community)).status_code == 405
+def test_it_only_joins_and_leaves_on_a_post(
+    outsider: Client, outsider_user: User, community: Community
+) -> None:
+    assert outsider.get(_url("join", community)).status_code == 200
     assert outsider.get(_url("leave", community)).status_code == 405
+    assert not Membership.objects.filter(community=community, member=outsider_user).exists()
 
 
 def test_it_rejects_forged_posts_without_a_csrf_token(
@@ -157,3 +161,29 @@ def test_it_lists_members_with_their_roles(anonymous: Client, community, member_
     assert "Olga Organiser" in page
     assert "Mona Member" in page
     assert "Organiser" in page
+
+
+def test_it_completes_a_signed_out_join_after_email_sign_in(
+    anonymous: Client, outsider_user: User, community: Community
+) -> None:
+    to_login = anonymous.post(_url("join", community))
+    signed_in = anonymous.post(
+        to_login["Location"], {"login": outsider_user.email, "password": PASSWORD}
+    )
+    assert signed_in["Location"] == _url("join", community)
+
+    asked = anonymous.get(signed_in["Location"])
+    assert asked.status_code == 200
+    assert "Join #KMers?" in asked.content.decode()
+    joined = anonymous.post(_url("join", community))
+
+    assert joined["Location"] == community.get_absolute_url()
+    assert Membership.objects.filter(community=community, member=outsider_user).exists()
+
+
+def test_it_sends_a_member_who_opens_the_join_page_to_the_community(
+    member: Client, community: Community
+) -> None:
+    response = member.get(_url("join", community))
+
+    assert response["Location"] == community.get_absolute_url()

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from archive.models import Post, PostPlacement
 from archive.sources.x import normalise_x_page
@@ -185,3 +186,17 @@ def test_it_moves_an_ended_demo_chat_to_now_without_keeping_its_old_posts(
         assert live.start_at > old.end_at
     assert not Post.objects.filter(external_id__in=old_ids).exists()
     assert live.placements.count() == len(recording_for(live).until(now + timedelta(hours=3)))
+
+
+@pytest.mark.django_db
+def test_it_keeps_a_live_demo_chat_for_as_long_as_the_demo_runs(
+    community: Community, now: datetime
+) -> None:
+    chat = demo_live_chat_anchor(community=community, now=now)
+
+    with time_machine.travel(now + timedelta(hours=5), tick=False):
+        replay_demo_chat()
+        chat.refresh_from_db()
+
+        assert chat.status == Chat.Status.LIVE
+        assert chat.placements.count() == len(recording_for(chat).until(timezone.now()))

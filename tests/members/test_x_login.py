@@ -5,7 +5,7 @@ fetch are real HTTP requests made by allauth, exactly as in production.
 """
 
 from collections.abc import Callable, Iterator
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 import requests
@@ -18,6 +18,7 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from archive.models import Account
+from community.models import Community, Membership
 from members.models import User
 from members.services import member_link_x_account
 from tests.fakes.x_oauth import (
@@ -199,7 +200,7 @@ def test_it_offers_log_in_with_x_when_x_is_configured(
     login_page = anonymous.get(reverse("account_login")).content.decode()
     profile = member.get(member_user.get_absolute_url()).content.decode()
 
-    assert f'href="{reverse(LOGIN_URL)}?process=login">X</a>' in login_page
+    assert f'href="{reverse(LOGIN_URL)}?process=login">Log in with X</a>' in login_page
     assert CONNECT_BUTTON in profile
 
 
@@ -316,3 +317,30 @@ def test_it_logs_the_same_x_account_back_in_as_the_same_member(fake_x: FakeXOAut
     user.refresh_from_db()
     assert user.x_handle == "ada_q"
     assert user.x_verified_at > first_verified_at
+
+
+def test_it_completes_a_signed_out_join_after_logging_in_with_x(
+    anonymous: Client, fake_x: FakeXOAuth, community: Community
+) -> None:
+    join_url = reverse("communities:join", kwargs={"slug": community.slug})
+    login_page = anonymous.get(anonymous.post(join_url)["Location"]).content.decode()
+    x_link = f"{reverse(LOGIN_URL)}?process=login&amp;next={quote(join_url, safe='')}"
+    assert f'href="{x_link}"' in login_page
+
+    response = _log_in_with_x(anonymous, x_link.replace("&amp;", "&"))
+    assert response["Location"] == join_url
+    assert "Join #KMers?" in anonymous.get(join_url).content.decode()
+    anonymous.post(join_url)
+
+    user = User.objects.get(x_user_id=fake_x.identity.id)
+    assert Membership.objects.filter(community=community, member=user).exists()
+
+
+def test_it_offers_the_connect_button_on_my_posts_without_a_linked_x_account(
+    member: Client, x_configured: None
+) -> None:
+    page = member.get(reverse("archive:my_posts")).content.decode()
+
+    assert CONNECT_BUTTON in page
+    assert f'action="{reverse(LOGIN_URL)}?process=connect"' in page
+    assert f'name="next" value="{reverse("archive:my_posts")}"' in page

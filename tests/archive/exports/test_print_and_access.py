@@ -140,3 +140,17 @@ def test_it_answers_head_requests_and_refuses_posts(
 ) -> None:
     assert anonymous.head(export_url(chat, "csv")).status_code == 200
     assert anonymous.post(export_url(chat, "csv")).status_code == 405
+
+
+def test_it_names_a_utc_time_once_and_brings_its_own_icon_on_the_printable_transcript(
+    chat: Chat, discussed: dict[str, Any]
+) -> None:
+    client = Client()
+    client.cookies["tz"] = "UTC"
+
+    html = client.get(print_url(chat)).content.decode()
+
+    assert "17:00 UTC" in html
+    assert "UTC (UTC)" not in html
+    assert "(America/New_York)" in html
+    assert 'rel="icon" href="/static/img/favicon' in html

@@ -76,7 +76,7 @@ def test_it_exports_an_unknown_account_with_a_link_to_the_post_by_id(
     assert (row["url"], row["author_handle"], row["author_name"]) == (url, "", "")
     (record,) = [p for p in document["posts"] if p["post_id"] == unknown_post["id"]]
     assert (record["url"], record["author_handle"]) == (url, "")
-    assert "- **unknown account** (17:11 UTC): A1 Mysterious insight \\#KMers" in markdown
+    assert "- **unknown account** (17:11 UTC): A1 Mysterious insight #KMers" in markdown
     assert not BROKEN.search(markdown), BROKEN.search(markdown)
 
 

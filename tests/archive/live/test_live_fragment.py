@@ -2,10 +2,11 @@
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -225,3 +226,15 @@ def test_it_answers_a_later_poll_in_three_queries_whatever_was_withdrawn(
 
     assert html.count('data-withdrawn="removed"') == hidden
     assert len(queries) == 3  # the chat; new posts; posts withdrawn since the page loaded
+
+
+def test_it_tells_an_open_live_tab_when_the_chat_has_ended(
+    anonymous: Client, live_chat: Chat, during_chat: datetime
+) -> None:
+    url = reverse("archive:chat_posts", kwargs={"slug": "kmers", "pk": live_chat.pk})
+    assert anonymous.get(url)["X-Chat-Status"] == "live"
+
+    with time_machine.travel(live_chat.end_at + timedelta(minutes=1), tick=False):
+        response = anonymous.get(url)
+
+    assert response["X-Chat-Status"] == "ended"

@@ -206,3 +206,22 @@ def test_it_marks_the_hosts_posts(
 
     assert f'<li class="post host" id="post-{host_post["id"]}"' in page
     assert f'<li class="post" id="post-{guest_post["id"]}"' in page
+
+
+def test_it_keeps_a_chat_cancelled_while_live_readable(
+    live_chat: Chat,
+    during_chat: datetime,
+    archive: Callable[..., dict[str, Any]],
+    organiser: Client,
+) -> None:
+    archive("A1 audits start with a map", minute=5)
+    organiser.post(reverse("chats:chat_cancel", kwargs={"slug": "kmers", "pk": live_chat.pk}))
+
+    page = _page(organiser, live_chat)
+    transcript = organiser.get(live_chat.get_transcript_url())
+
+    assert "This chat is cancelled." in page
+    assert f'href="{live_chat.get_transcript_url()}">Read the transcript</a>' in page
+    assert "audits start with a map" in page
+    assert transcript.status_code == 200
+    assert "audits start with a map" in transcript.content.decode()

@@ -58,7 +58,9 @@ def test_it_shows_every_post_of_the_chat_to_moderators_hidden_ones_marked(
     assert f'id="post-{archive.spam.external_id}"' in page
     assert "is-hidden" in page
     assert _unhide_url(archive.spam_placement) in page
-    assert _hide_url(archive.placement) in page
+    # One bulk form per page, a checkbox per post: not a full form per post.
+    assert f'name="placement" value="{archive.placement.pk}" form="bulk-hide"' in page
+    assert page.count('id="bulk-hide"') == 1
     assert (
         reverse("archive:account_exclude", kwargs={"slug": "kmers", "pk": archive.ada.pk}) in page
     )
@@ -436,3 +438,88 @@ def test_it_leaves_an_edit_replaced_version_out_of_my_posts(
     page = client.get(reverse("archive:my_posts")).content.decode()
 
     assert "graphs connect" not in page
+
+
+def test_it_asks_before_excluding_an_account_without_javascript(
+    moderator: Client, archive: Archive
+) -> None:
+    exclude_url = reverse("archive:account_exclude", kwargs={"slug": "kmers", "pk": archive.ada.pk})
+    chat_page = moderator.get(_moderate_url(archive.chat)).content.decode()
+    assert f'href="{exclude_url}?next=' in chat_page
+    assert f'action="{exclude_url}"' not in chat_page
+
+    asked = moderator.get(exclude_url, {"next": _moderate_url(archive.chat)})
+
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "Exclude @ada from this archive?" in html
+    assert f'<form method="post" action="{exclude_url}"' in html
+    assert f'value="{_moderate_url(archive.chat)}"' in html
+    assert not ModerationAction.objects.exists()
+
+
+def test_it_presets_no_reason_for_hiding_or_excluding(moderator: Client, archive: Archive) -> None:
+    page = moderator.get(_moderate_url(archive.chat)).content.decode()
+
+    assert '<option value="" selected disabled>Choose a reason…</option>' in page
+    response = moderator.post(_hide_url(archive.placement), {"note": "no reason"})
+    assert response.status_code == 400
+    assert not PostPlacement.objects.get(pk=archive.placement.pk).hidden
+
+
+def test_it_links_the_archive_status_page_from_the_manage_page(
+    organiser: Client, community: Community
+) -> None:
+    page = organiser.get(reverse("chats:manage", kwargs={"slug": "kmers"})).content.decode()
+
+    assert reverse("archive:archive_health", kwargs={"slug": "kmers"}) in page
+
+
+def test_it_filters_a_chats_posts_by_author_and_text(moderator: Client, archive: Archive) -> None:
+    by_spammer = moderator.get(_moderate_url(archive.chat), {"author": "@spammy"})
+    by_words = moderator.get(_moderate_url(archive.chat), {"text": "buy FOLLOWERS"})
+
+    spammer_posts = [p.post.author.handle for p in by_spammer.context["page"]]
+    assert spammer_posts
+    assert set(spammer_posts) == {"spammy"}
+    assert [p.post.text for p in by_words.context["page"]] == [archive.spam.text]
+    assert 'value="@spammy"' in by_spammer.content.decode()
+
+
+def test_it_hides_the_selected_posts_at_once_for_one_reason(
+    moderator: Client, archive: Archive
+) -> None:
+    url = reverse("archive:placements_hide", kwargs={"slug": "kmers"})
+    chosen = [archive.placement.pk, archive.spam_placement.pk]
+
+    response = moderator.post(
+        url, {"placement": chosen, "reason": "off_topic", "next": _moderate_url(archive.chat)}
+    )
+
+    assert response["Location"] == _moderate_url(archive.chat)
+    hidden = PostPlacement.objects.filter(pk__in=chosen, hidden=True, hidden_reason="off_topic")
+    assert hidden.count() == 2
+    assert ModerationAction.objects.count() == 2
+
+
+def test_it_hides_nothing_in_bulk_without_a_reason_or_a_selection(
+    moderator: Client, archive: Archive
+) -> None:
+    url = reverse("archive:placements_hide", kwargs={"slug": "kmers"})
+
+    no_reason = moderator.post(url, {"placement": [archive.placement.pk]}, follow=True)
+    no_selection = moderator.post(url, {"reason": "spam"}, follow=True)
+
+    assert "Choose why these posts are hidden." in no_reason.content.decode()
+    assert "Select the posts to hide first." in no_selection.content.decode()
+    assert not PostPlacement.objects.filter(hidden=True).exists()
+
+
+def test_it_never_hides_another_communitys_posts_in_bulk(
+    moderator: Client, archive: Archive
+) -> None:
+    url = reverse("archive:placements_hide", kwargs={"slug": "kmers"})
+
+    moderator.post(url, {"placement": [archive.other_placement.pk], "reason": "spam"})
+
+    assert not PostPlacement.objects.filter(hidden=True).exists()

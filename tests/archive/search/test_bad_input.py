@@ -188,3 +188,19 @@ def test_it_never_fails_on_any_query(archive: Callable, search: Callable, q: str
 
     assert response.status_code in {200, 400}
     assert "<b>together" not in response.content.decode()
+
+
+def test_it_lets_the_server_say_a_query_is_too_long_instead_of_the_browser_cutting_it(
+    anonymous: Client,
+) -> None:
+    html = anonymous.get(reverse("archive:search")).content.decode()
+
+    search_input = html[html.index('name="q"') - 200 : html.index('name="q"') + 200]
+    assert "maxlength" not in search_input
+
+
+def test_it_names_no_date_format_the_browsers_date_picker_contradicts(anonymous: Client) -> None:
+    html = anonymous.get(reverse("archive:search")).content.decode()
+
+    assert 'type="date"' in html
+    assert "YYYY-MM-DD" not in html

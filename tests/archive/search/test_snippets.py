@@ -11,7 +11,9 @@ from django.urls import reverse
 
 from archive.selectors.search import marked_snippet
 from chats.models import Chat
-from tests.archive.search.support import found
+from tests.archive.search.support import START, found
+from tests.archive.support import archive_tweets
+from tests.fakes.x_data import make_tweet, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,20 @@ def test_it_shows_the_time_in_the_visitors_zone(
     local = (post.created_at + timedelta(hours=9)).strftime("%H:%M")
     assert found(response) == [post]
     assert f"21 Nov 2026, {local} JST" in response.content.decode()
+
+
+def test_it_shows_links_as_the_transcripts_do_not_as_t_co(chat: Chat, search: Callable) -> None:
+    author = make_user("linker")
+    tweet = make_tweet(
+        author=author,
+        text="A2 our wiki guide https://t.co/AbC123 #KMers",
+        created_at=START + timedelta(minutes=3),
+        links={"https://t.co/AbC123": "https://example.org/wiki-guide"},
+    )
+    archive_tweets([tweet], users=[author])
+
+    for query in ("wiki", "#KMers"):
+        html_page = search(q=query).content.decode()
+
+        assert "t.co/AbC123" not in html_page
+        assert "example.org/wiki-guide" in html_page

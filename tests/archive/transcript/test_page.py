@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from archive.models import HiddenReason, Post, PostPlacement
 from chats.models import Chat
@@ -233,11 +234,36 @@ def test_it_shows_the_transcript_so_far_of_a_live_chat_uncached(
     assert "A map of what we know" in html
 
 
-def test_it_shows_a_finished_chat_without_posts(anonymous: Client, chat: Chat) -> None:
+def test_it_shows_a_finished_chat_without_posts_and_says_why(
+    anonymous: Client, chat: Chat, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = "a-token"
+    Chat.objects.filter(pk=chat.pk).update(final_sweep_at=START + timedelta(hours=2))
     for view in ("questions", "time", "participant"):
         html = page(anonymous, chat, view=view)
         assert "<strong>0</strong> posts" in html
-    assert "No posts were archived for this chat." in page(anonymous, chat)
+        assert "No posts with #KMers were found during this chat." in html
+        assert 'class="export-links"' not in html
+        assert "<svg" not in html
+        assert "No posts archived for this question" not in html
+
+
+def test_it_says_nothing_is_archived_without_x_credentials(
+    anonymous: Client, chat: Chat, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = ""
+
+    html = page(anonymous, chat)
+
+    assert "this site has no X credentials configured" in html
+
+
+def test_it_says_an_empty_chat_is_not_archived_yet_before_its_final_sweep(
+    anonymous: Client, chat: Chat, settings: Settings
+) -> None:
+    settings.X_BEARER_TOKEN = "a-token"
+
+    assert "No posts archived yet" in page(anonymous, chat)
 
 
 def test_it_says_a_scheduled_chat_has_not_started(anonymous: Client, chat: Chat) -> None:
@@ -288,3 +314,59 @@ def test_it_gives_a_member_made_moderator_a_fresh_page(
 
     assert again.status_code == 200
     assert "Moderate this chat" in again.content.decode()
+
+
+def test_it_offers_jump_links_to_each_question_and_the_recap(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    by_question = page(anonymous, chat)
+    in_time = page(anonymous, chat, view="time")
+
+    jump = by_question[by_question.index('aria-label="Jump to"') :]
+    jump = jump[: jump.index("</nav>")]
+    assert '<a href="#q1">Q1</a>' in jump
+    assert '<a href="#recap">Recap</a>' in jump
+    assert 'id="q1"' in by_question
+    assert 'id="recap"' in by_question
+    assert '<a href="#recap">Recap</a>' in in_time
+    assert '<a href="#q1">' not in in_time
+
+
+def test_it_answers_a_bad_view_inside_the_sites_layout(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    response = anonymous.get(transcript_url(chat, view="bogus"))
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert 'class="site-header"' in html
+    assert "Unknown view: use questions, time or participant." in html
+    assert f'href="{transcript_url(chat)}"' in html
+
+
+def test_it_offers_a_one_line_a_post_view_that_sticks(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    full = page(anonymous, chat, view="time")
+    assert 'class="full-transcript"' in full
+    assert 'href="?view=time&amp;density=compact">One line a post</a>' in full
+
+    chosen = anonymous.get(transcript_url(chat, view="time", density="compact"))
+    assert 'class="compact-transcript"' in chosen.content.decode()
+    assert chosen.cookies["transcript_density"].value == "compact"
+
+    later = page(anonymous, chat)
+
+    assert 'class="compact-transcript"' in later
+    assert "A map of what we know" in later
+    assert 'href="?density=full">Show full posts</a>' in later
+
+
+def test_it_revalidates_a_cached_transcript_in_the_other_density(
+    anonymous: Client, chat: Chat, chat_posts: dict
+) -> None:
+    full = anonymous.get(transcript_url(chat))
+    compact = anonymous.get(transcript_url(chat, density="compact"))
+
+    assert full["ETag"] != compact["ETag"]

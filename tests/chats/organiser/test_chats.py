@@ -117,10 +117,22 @@ def test_it_keeps_a_chat_cancelled_when_restoring_would_overlap(
 
 
 def test_it_refuses_get_on_the_post_only_actions(organiser: Client, chat: Chat) -> None:
-    for name in ("chats:chat_cancel", "chats:chat_restore"):
-        assert organiser.get(_url(name, chat)).status_code == 405
+    assert organiser.get(_url("chats:chat_restore", chat)).status_code == 405
     chat.refresh_from_db()
     assert not chat.is_cancelled
+
+
+def test_it_asks_before_cancelling_a_chat_without_javascript(organiser: Client, chat: Chat) -> None:
+    manage = organiser.get(reverse("chats:manage", kwargs={"slug": chat.community.slug}))
+    assert f'<a href="{_url("chats:chat_cancel", chat)}">Cancel…' in manage.content.decode()
+
+    asked = organiser.get(_url("chats:chat_cancel", chat))
+
+    chat.refresh_from_db()
+    assert not chat.is_cancelled
+    html = asked.content.decode()
+    assert f"Cancel “{chat.title}”?" in html
+    assert f'<form method="post" action="{_url("chats:chat_cancel", chat)}"' in html
 
 
 def test_it_prefills_a_new_chat_from_a_topic_suggestion(

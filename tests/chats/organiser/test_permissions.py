@@ -72,6 +72,7 @@ REQUESTS: dict[str, Callable[[Scene], Request]] = {
     "chat_edit post": lambda s: (
         "post", _chat_url("chats:chat_edit", s), EDITED_CHAT
     ),
+    "chat_cancel get": lambda s: ("get", _chat_url("chats:chat_cancel", s), {}),
     "chat_cancel post": lambda s: ("post", _chat_url("chats:chat_cancel", s), {}),
     "chat_restore post": lambda s: ("post", _chat_url("chats:chat_restore", s), {}),
     "questions get": lambda s: ("get", _chat_url("chats:questions", s), {}),
@@ -156,7 +157,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(anonymous: Client, scene: Scene,
 
 
 CHAT_URLS = [
-    "chat_edit get", "chat_edit post", "chat_cancel post", "chat_restore post",
+    "chat_edit get", "chat_edit post", "chat_cancel get", "chat_cancel post", "chat_restore post",
     "questions get", "questions post", "hosts get", "hosts post",
 ]  # fmt: skip
 

@@ -255,3 +255,17 @@ def test_it_invites_a_signed_in_non_member_to_join_and_an_anonymous_one_to_sign_
     assert reverse("communities:join", kwargs={"slug": community.slug}) in outsider_page
     assert 'name="title"' not in outsider_page
     assert reverse("account_login") in anonymous_page
+
+
+def test_it_refuses_a_topic_already_suggested_and_points_to_its_votes(
+    member: Client, community: Community, suggestion: TopicSuggestion
+) -> None:
+    response = member.post(
+        _url("topic_suggest", community), {"title": "  communities OF   practice "}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_title_error"' in html
+    assert "is already suggested: vote for it instead." in html
+    assert TopicSuggestion.objects.count() == 1

@@ -11,8 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chats.models import Chat
+from chats.services.reminders import reminder_subscribe_chat, reminder_subscribe_community
 from chats.services.schedule import chat_cancel
 from community.models import Community
+from members.models import User
 from tests.chats.public.conftest import NEW_YORK, NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -133,3 +135,35 @@ def test_it_renders_the_home_page_with_a_constant_number_of_chat_queries(
         counts.append(len(queries))
 
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_it_gives_a_signed_in_member_their_communities_chats_and_reminders_at_home(
+    make_chat: Callable[..., Chat],
+    london_community: Community,
+    sydney_community: Community,
+    community: Community,
+    member: Client,
+    member_user: User,
+) -> None:
+    mine = make_chat(NOW + timedelta(days=1), title="Ours tomorrow")
+    make_chat(NOW + timedelta(days=1), title="Someone else's", of=sydney_community)
+    reminder_subscribe_chat(member=member_user, chat=mine, minutes_before=15)
+    reminder_subscribe_community(member=member_user, community=london_community, minutes_before=60)
+
+    response = member.get(reverse("home"))
+
+    home = response.context["member_home"]
+    assert home.communities == [community]
+    assert [entry.chat.title for entry in home.next_chats] == ["Ours tomorrow"]
+    html = response.content.decode()
+    assert "Welcome back, Mona Member" in html
+    assert "Weekly hashtag chats, for everyone" not in html
+    assert "Every chat of <a" in html
+    assert "15 minutes before" in html
+
+
+def test_it_keeps_the_anonymous_home_page_for_visitors(anonymous: Client) -> None:
+    response = anonymous.get(reverse("home"))
+
+    assert "member_home" not in response.context
+    assert "Weekly hashtag chats, for everyone" in response.content.decode()

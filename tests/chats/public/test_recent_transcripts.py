@@ -76,3 +76,32 @@ def test_it_lists_transcripts_in_a_constant_number_of_queries(
     _, five = _page(anonymous, reverse("home"))
 
     assert five == one
+
+
+def test_it_lists_every_past_chat_by_year_and_month_with_post_counts(
+    anonymous: Client, community: Community
+) -> None:
+    november = _ended_chat(community, week=0, posts=3)
+    december = _ended_chat(community, week=4, posts=2)
+    december_too = _ended_chat(community, week=5, posts=1)
+    archive_url = reverse("archive:community_transcripts", kwargs={"slug": community.slug})
+    assert archive_url in _page(anonymous, community.get_absolute_url())[0]
+
+    html, _ = _page(anonymous, archive_url)
+
+    years = html.split('<h2 id="year-')
+    assert [part[:4] for part in years[1:]] == ["2026"]
+    assert "(6 posts)" in years[1]
+    assert html.index("December") < html.index("November")
+    assert 'December <span class="meta">(3 posts)</span>' in html
+    assert 'November <span class="meta">(3 posts)</span>' in html
+    for chat in (november, december, december_too):
+        assert chat.get_transcript_url() in html
+
+
+def test_it_explains_an_empty_community_archive(anonymous: Client, community: Community) -> None:
+    url = reverse("archive:community_transcripts", kwargs={"slug": community.slug})
+
+    html, _ = _page(anonymous, url)
+
+    assert "No transcripts yet" in html

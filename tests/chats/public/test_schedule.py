@@ -263,3 +263,15 @@ def test_it_renders_the_schedule_with_the_same_queries_for_5_and_500_communities
     # Chats with their communities, then hosts with their members; a signed-in
     # visitor adds the session and the user.
     assert counts[500] == (4 if signed_in else 2)
+
+
+def test_it_says_when_it_shows_other_days_than_asked_and_names_the_zone_once(
+    anonymous: Client,
+) -> None:
+    html = anonymous.get(reverse("chats:schedule"), {"days": "999"}).content.decode()
+
+    assert "“999” days cannot be shown" in html
+    assert "so these are the next 14 days" in html
+    head = html[html.index("<main") : html.index('class="schedule-filters"')]
+    assert "<strong>UTC</strong>" in head
+    assert "in your time zone: UTC" not in head
