@@ -176,9 +176,12 @@ ARCHIVE_STREAM_BACKFILL = timedelta(hours=env.int("ARCHIVE_STREAM_BACKFILL_HOURS
 
 # X finalises edits 30 minutes after posting: sweep each chat once after that.
 ARCHIVE_FINAL_SWEEP_DELAY = timedelta(minutes=env.int("ARCHIVE_FINAL_SWEEP_MINUTES", default=35))
-# A pull lock outlives the task's hard time limit, so a killed worker frees it.
+# A pull holds its query's lock for a short lease, renewed while it runs: a worker killed
+# mid-pull holds up the next pull for one lease. One that hangs stops renewing after the
+# maximum hold, which outlasts the task's hard time limit.
 ARCHIVE_PULL_TIME_LIMIT = env.int("ARCHIVE_PULL_TIME_LIMIT", default=300)
 ARCHIVE_PULL_LOCK_SECONDS = env.int("ARCHIVE_PULL_LOCK_SECONDS", default=330)
+ARCHIVE_PULL_LOCK_LEASE_SECONDS = env.float("ARCHIVE_PULL_LOCK_LEASE_SECONDS", default=20)
 # How often a live chat's page asks for new posts, and how long a finished chat's
 # transcript stays in the cache (a late post or a moderation action replaces it sooner).
 LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)

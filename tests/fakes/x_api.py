@@ -52,6 +52,8 @@ class RecordedRequest:
     params: dict[str, str]
     authorization: str | None
     status: int = 0
+    # Posts in the answer: what X bills, whether or not the client went on to store them.
+    served: int = 0
 
 
 @dataclass
@@ -187,6 +189,11 @@ class FakeXApi:
         with self._lock:
             return [r.params for r in self.requests if r.path == SEARCH_PATH]
 
+    @property
+    def posts_served(self) -> int:
+        with self._lock:
+            return sum(r.served for r in self.requests if r.path == SEARCH_PATH)
+
     # --- answering ---------------------------------------------------------------------
 
     def respond(
@@ -200,6 +207,7 @@ class FakeXApi:
             fault = self._faults.popleft() if self._faults else None
         status, headers, body = self._answer(fault, parts.path, params, authorization)
         record.status = status
+        record.served = len(body.get("data") or ()) if status == 200 else 0
         return status, headers, body
 
     def _answer(
