@@ -243,7 +243,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_TIME_LIMIT = 600
+# A worker that loses the broker keeps trying to reconnect, however long Redis is away.
+# Celery's default gives up after 100 attempts (about 45 minutes of outage): the worker
+# then exits with "Unrecoverable error" and archiving waits for a person (or a restart
+# policy). A number here restores that limit.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = env.int("CELERY_BROKER_CONNECTION_MAX_RETRIES", default=None)
+# A pull running when the broker connection drops finishes, and its late acknowledgement
+# goes through once Redis is back (tests/archive/ingest/test_faults.py). Cancelling it
+# (Celery 6's default) would throw away the pages still to come and leave its message to
+# come back only after the visibility timeout.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
