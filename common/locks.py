@@ -178,6 +178,24 @@ def exclusive(name: str, *, lease: float, max_hold: float) -> Iterator[Hold]:
         holder.release(error)
 
 
+def abandoned(name: str) -> bool:
+    """Whether the last hold of `name` ended without letting go cleanly (its holder died,
+    or an exception ended it) and nobody holds it now."""
+    client = _redis()
+    if client is None:
+        return bool(
+            django_cache.get(f"lock:{name}:note") and django_cache.get(f"lock:{name}") is None
+        )
+    key = _key(name)
+    with suppress(*_OUTAGE):
+        with client.pipeline() as pipe:
+            pipe.exists(key)
+            pipe.exists(f"{key}:note")
+            held, noted = pipe.execute()
+        return bool(noted and not held)
+    return False
+
+
 def lease_left(name: str) -> float:
     """Seconds until the lease on `name` lapses unless its holder renews it (0: free, or
     not known without Redis)."""

@@ -26,7 +26,7 @@ from archive.sources.base import (
 )
 from archive.sources.x import XSource
 from chats.models import Chat
-from common.locks import Predecessor, exclusive, lease_left
+from common.locks import Predecessor, abandoned, exclusive, lease_left
 from community.models import Community
 
 logger = logging.getLogger(__name__)
@@ -247,7 +247,12 @@ def _due(cursor: SyncCursor | None, interval: timedelta, now: datetime) -> bool:
         return True
     if cursor.next_allowed_at and cursor.next_allowed_at > now:
         return False
-    return cursor.last_attempt_at is None or cursor.last_attempt_at + interval <= now
+    if cursor.last_attempt_at is None or cursor.last_attempt_at + interval <= now:
+        return True
+    # A pull that died mid-way (its worker killed) goes again at once, once its lease has
+    # lapsed, not an interval after it began: its task comes back only after the broker's
+    # visibility timeout.
+    return abandoned(_lock_name(cursor))
 
 
 def pulls_due(*, now: datetime | None = None, network: str = Network.X) -> list[Target]:

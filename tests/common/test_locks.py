@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from common import locks
-from common.locks import exclusive, lease_left
+from common.locks import abandoned, exclusive, lease_left
 from tests.fakes.servers import PrivateRedis
 
 LEASE = 0.3
@@ -151,6 +151,22 @@ def test_it_tells_the_next_holder_what_ended_a_failed_hold() -> None:
         assert held.predecessor is None, "a clean hold leaves no note"
 
 
+def test_it_says_a_lock_was_abandoned_until_someone_takes_it_again() -> None:
+    assert not abandoned("job"), "never held"
+    with exclusive("job", lease=LEASE, max_hold=30):
+        assert not abandoned("job"), "held"
+    assert not abandoned("job"), "let go cleanly"
+    with start_holder() as holder:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        holder.kill()
+
+    wait_for(lambda: abandoned("job"), "the dead holder's lease to lapse")
+    with exclusive("job", lease=LEASE, max_hold=30):
+        assert not abandoned("job")
+    assert not abandoned("job")
+
+
 def test_it_stops_renewing_a_hold_that_outlasts_its_maximum() -> None:
     with exclusive("job", lease=LEASE, max_hold=LEASE) as held:
         assert held
@@ -218,5 +234,6 @@ def test_it_falls_back_to_the_cache_without_redis(settings: Any) -> None:
             assert held.predecessor.ended == "RuntimeError: interrupted"
         assert others_get_it()
         assert lease_left("job") == 0
+        assert not abandoned("job")
     finally:
         forget_lock_client()
