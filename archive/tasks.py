@@ -2,8 +2,9 @@
 and the cost meter's check against X's own count (reconcile_usage).
 
 No worker ever sleeps: a 429 reschedules the task for when the limit resets,
-transient failures back off exponentially, and credentials X refuses stop
-every pull of that network until the configuration changes.
+transient failures back off exponentially (X's, and our own database's or Redis's going
+away mid-pull), and credentials X refuses stop every pull of that network until the
+configuration changes.
 """
 
 import logging
@@ -11,9 +12,10 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 
+import redis
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from archive.models import SyncCursor
@@ -26,6 +28,15 @@ from community.models import Community
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 6
+# Our own services going away mid-pull (a PostgreSQL or Redis restart): the pull is
+# retried shortly, once they are back, rather than left for the dispatcher's next round.
+# What it stored stays stored; the lock's note tells the retry what stopped it.
+OUTAGES = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 # At-least-once delivery is every task's (settings: CELERY_TASK_ACKS_LATE and friends);
 # pulls differ in their retries and in a time limit of their own.
 PULL_TASK_OPTIONS = {
@@ -33,6 +44,9 @@ PULL_TASK_OPTIONS = {
     "max_retries": MAX_RETRIES,
     "soft_time_limit": settings.ARCHIVE_PULL_TIME_LIMIT - 30,
     "time_limit": settings.ARCHIVE_PULL_TIME_LIMIT,
+    "autoretry_for": OUTAGES,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
 }
 
 
@@ -40,13 +54,22 @@ def _run(task: Task, cursor: SyncCursor, pull: Callable[[SyncCursor], PullResult
     now = timezone.now()
     with pulls.cursor_locked(cursor=cursor) as locked:
         if locked is None:
+            redelivered = (task.request.delivery_info or {}).get("redelivered")
+            if redelivered and not task.request.retries:
+                # Handed back by the broker: its worker died, most likely still holding
+                # the lock. Come back once that lease lapses, rather than give the pull up.
+                wait = pulls.cursor_lock_free_in(cursor=cursor) + random.uniform(1, 3)  # noqa: S311
+                raise task.retry(countdown=wait)
             return "busy: another worker is pulling this query"
         try:
             result = pull(locked)
         except SourceError as error:
             pulls.pull_failure_record(cursor=locked, error=error, now=now)
-            return _after_failure(task, locked, error, now)
-    return f"{result.pages} pages, {result.posts_read} read, {result.new} new"
+            failure = error
+        else:
+            return f"{result.pages} pages, {result.posts_read} read, {result.new} new"
+    # Retried with the lock released: a recorded failure is a clean end of the pull.
+    return _after_failure(task, locked, failure, now)
 
 
 def _after_failure(task: Task, cursor: SyncCursor, error: SourceError, now: datetime) -> str:

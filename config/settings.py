@@ -194,9 +194,12 @@ ARCHIVE_STREAM_BACKFILL = timedelta(hours=env.int("ARCHIVE_STREAM_BACKFILL_HOURS
 
 # X finalises edits 30 minutes after posting: sweep each chat once after that.
 ARCHIVE_FINAL_SWEEP_DELAY = timedelta(minutes=env.int("ARCHIVE_FINAL_SWEEP_MINUTES", default=35))
-# A pull lock outlives the task's hard time limit, so a killed worker frees it.
+# A pull holds its query's lock for a short lease, renewed while it runs: a worker killed
+# mid-pull holds up the next pull for one lease. One that hangs stops renewing after the
+# maximum hold, which outlasts the task's hard time limit.
 ARCHIVE_PULL_TIME_LIMIT = env.int("ARCHIVE_PULL_TIME_LIMIT", default=300)
 ARCHIVE_PULL_LOCK_SECONDS = env.int("ARCHIVE_PULL_LOCK_SECONDS", default=330)
+ARCHIVE_PULL_LOCK_LEASE_SECONDS = env.float("ARCHIVE_PULL_LOCK_LEASE_SECONDS", default=20)
 # How often X's own count of the posts it billed is fetched (GET /2/usage/tweets, 50
 # requests per 15 minutes per app) to check the cost meter against.
 ARCHIVE_USAGE_CHECK_SECONDS = env.int("ARCHIVE_USAGE_CHECK_SECONDS", default=900)
@@ -268,7 +271,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_TIME_LIMIT = 600
+# A worker that loses the broker keeps trying to reconnect, however long Redis is away.
+# Celery's default gives up after 100 attempts (about 45 minutes of outage): the worker
+# then exits with "Unrecoverable error" and archiving waits for a person (or a restart
+# policy). A number here restores that limit.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = env.int("CELERY_BROKER_CONNECTION_MAX_RETRIES", default=None)
+# A pull running when the broker connection drops finishes, and its late acknowledgement
+# goes through once Redis is back (tests/archive/ingest/test_faults.py). Cancelling it
+# (Celery 6's default) would throw away the pages still to come and leave its message to
+# come back only after the visibility timeout.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

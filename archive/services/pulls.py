@@ -26,7 +26,7 @@ from archive.sources.base import (
 )
 from archive.sources.x import XSource
 from chats.models import Chat
-from common.locks import exclusive
+from common.locks import Predecessor, abandoned, exclusive, lease_left
 from community.models import Community
 
 logger = logging.getLogger(__name__)
@@ -88,15 +88,45 @@ def cursor_record_error(
 @contextmanager
 def cursor_locked(*, cursor: SyncCursor) -> Iterator[SyncCursor | None]:
     """Hold the query's pull lock; yield its cursor as the holder before us left it, or
-    None while another worker holds the lock."""
-    with exclusive(f"pull:{cursor.pk}", timeout=settings.ARCHIVE_PULL_LOCK_SECONDS) as held:
+    None while another worker holds the lock.
+
+    The lock is a short lease renewed while the pull runs, so a worker killed mid-pull
+    holds up the next pull for one lease, not for the longest a pull may take.
+    """
+    with exclusive(
+        _lock_name(cursor),
+        lease=settings.ARCHIVE_PULL_LOCK_LEASE_SECONDS,
+        max_hold=settings.ARCHIVE_PULL_LOCK_SECONDS,
+    ) as held:
         if not held:
             yield None
             return
         # Read before the lock, the cursor may predate the last pull: pulling from it would
         # read that pull's posts again and could move the cursor back.
         cursor.refresh_from_db()
+        if held.predecessor is not None:
+            _record_lost_pull(cursor, held.predecessor)
         yield cursor
+
+
+def cursor_lock_free_in(*, cursor: SyncCursor) -> float:
+    """Seconds until the pull lock frees itself unless its holder renews it (0 if free)."""
+    return lease_left(_lock_name(cursor))
+
+
+def _lock_name(cursor: SyncCursor) -> str:
+    return f"pull:{cursor.pk}"
+
+
+def _record_lost_pull(cursor: SyncCursor, predecessor: Predecessor) -> None:
+    """Record a pull that ended without a word on its cursor: its worker was killed, or
+    what failed it (a database restart) also kept it from recording the failure."""
+    if cursor.last_error_at and cursor.last_error_at >= predecessor.since:
+        return  # it did record its failure
+    error = f"The previous pull stopped before it finished ({predecessor.describe()})."
+    logger.warning("%s: %s", cursor, error)
+    cursor_record_error(cursor_id=cursor.pk, error=error, now=timezone.now())
+    cursor.refresh_from_db()
 
 
 def pull_failure_record(*, cursor: SyncCursor, error: SourceError, now: datetime) -> None:
@@ -217,7 +247,12 @@ def _due(cursor: SyncCursor | None, interval: timedelta, now: datetime) -> bool:
         return True
     if cursor.next_allowed_at and cursor.next_allowed_at > now:
         return False
-    return cursor.last_attempt_at is None or cursor.last_attempt_at + interval <= now
+    if cursor.last_attempt_at is None or cursor.last_attempt_at + interval <= now:
+        return True
+    # A pull that died mid-way (its worker killed) goes again at once, once its lease has
+    # lapsed, not an interval after it began: its task comes back only after the broker's
+    # visibility timeout.
+    return abandoned(_lock_name(cursor))
 
 
 def pulls_due(*, now: datetime | None = None, network: str = Network.X) -> list[Target]:

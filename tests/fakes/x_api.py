@@ -74,6 +74,8 @@ class RecordedRequest:
     params: dict[str, str]
     authorization: str | None
     status: int = 0
+    # Posts in the answer: what X bills, whether or not the client went on to store them.
+    served: int = 0
 
 
 @dataclass
@@ -253,6 +255,11 @@ class FakeXApi:
         """The UTC day by the fake's clock: the day X bills what it serves now."""
         return datetime.fromtimestamp(self.clock(), tz=UTC).date()
 
+    @property
+    def posts_served(self) -> int:
+        with self._lock:
+            return sum(r.served for r in self.requests if r.path == SEARCH_PATH)
+
     # --- answering ---------------------------------------------------------------------
 
     def respond(
@@ -266,6 +273,7 @@ class FakeXApi:
             fault = self._faults.popleft() if self._faults else None
         status, headers, body = self._answer(fault, parts.path, params, authorization)
         record.status = status
+        record.served = len(body.get("data") or ()) if status == 200 else 0
         return status, headers, body
 
     def _answer(

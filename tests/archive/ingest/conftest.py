@@ -1,5 +1,6 @@
 """Ingestion fixtures: the fake X API v2 behind the real tweepy client, chats placed around
-the clock, post builders, and real Celery workers on a Redis database of their own.
+the clock, post builders, and real Celery workers on a Redis database of their own (or on a
+Redis server and a PostgreSQL cluster of the test's own, which it may restart).
 
 Every pull goes through archive.sources.x.XSource (tweepy) to the fake on 127.0.0.1: the
 fake's request log is what X would have seen.
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +36,7 @@ from chats.models import Chat
 from chats.services import schedule
 from community.models import Community
 from config.celery import app as celery_app
+from tests.fakes.servers import PrivatePostgres, PrivateRedis
 from tests.fakes.x_api import FakeXApi
 from tests.fakes.x_data import make_tweet, make_user
 
@@ -46,8 +49,10 @@ _numbers = itertools.count(1)
 WORKER_REDIS_DB = 6
 # Short enough that a killed worker's task comes back within the test.
 VISIBILITY_TIMEOUT = 3
-# Shorter than the visibility timeout, so a redelivered pull finds the lock expired.
-LOCK_SECONDS = 2
+# The pull lock's lease: shorter than the visibility timeout, so a redelivered pull finds
+# a killed worker's lease lapsed. Its maximum hold outlasts any pull of a test.
+LEASE_SECONDS = 1.0
+LOCK_SECONDS = 60
 WAIT_SECONDS = 30
 
 
@@ -172,20 +177,77 @@ class Broker:
             return pull_chat.apply_async(args=[chat.pk], queue=self.queue, connection=conn).id
 
 
-@pytest.fixture
-def broker() -> Iterator[Broker]:
-    """The Celery app's producer pointed at the workers' Redis database, then restored."""
+@contextmanager
+def _producing_to(broker: Broker) -> Iterator[Broker]:
+    """The Celery app's producer pointed at `broker`, then restored and its keys removed."""
     conf = celery_app.conf
     saved = conf.broker_url, conf.broker_transport_options
-    broker = Broker(WORKER_REDIS_URL, prefix=f"ingest-test-{uuid4().hex[:12]}:")
     conf.broker_url, conf.broker_transport_options = broker.url, broker.transport_options
     try:
         yield broker
     finally:
         conf.broker_url, conf.broker_transport_options = saved
-        with redis.Redis.from_url(broker.url) as client:
+        with redis.Redis.from_url(broker.url) as client, suppress(redis.ConnectionError):
             for key in client.scan_iter(match=f"{broker.prefix}*"):
                 client.delete(key)
+
+
+def _prefix() -> str:
+    return f"ingest-test-{uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+def broker() -> Iterator[Broker]:
+    """The Celery app's producer pointed at the workers' Redis database, then restored."""
+    with _producing_to(Broker(WORKER_REDIS_URL, prefix=_prefix())) as broker:
+        yield broker
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own, persisted as in production, to restart at will."""
+    with PrivateRedis() as server:
+        yield server
+
+
+@pytest.fixture
+def private_broker(broker: Broker, private_redis: PrivateRedis) -> Iterator[Broker]:
+    """The producer pointed at the private Redis server; start workers with broker=it."""
+    with _producing_to(Broker(private_redis.url(), prefix=_prefix())) as private:
+        yield private
+
+
+@pytest.fixture
+def private_database(transactional_db: None) -> Iterator[PrivatePostgres]:
+    """A migrated PostgreSQL cluster of the test's own, to restart at will: for the test,
+    this process's ORM uses it as the default database, and so do the workers it starts.
+
+    Request it before any fixture that writes to the database (chat, community…).
+    """
+    try:
+        server = PrivatePostgres()
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+    with server:
+        server.create_database("hc_faults")
+        env = {**os.environ, "DATABASE_URL": server.url("hc_faults")}
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=settings.BASE_DIR, env=env, check=True,
+        )  # fmt: skip
+        saved = dict(connection.settings_dict)
+        connection.close()
+        connection.settings_dict.update(
+            NAME="hc_faults", HOST="127.0.0.1", PORT=str(server.port), USER="postgres",
+            PASSWORD="",
+        )  # fmt: skip
+        try:
+            yield server
+        finally:
+            # Back before transactional_db flushes the test database.
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
 
 
 @dataclass
@@ -202,6 +264,19 @@ class Worker:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 
+    def kill_pool_process(self) -> None:
+        """SIGKILL to the prefork child running the task (as the OOM killer would); the
+        worker itself lives on."""
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert len(children) == 1, f"one pool process expected, found {children}"
+        os.kill(int(children[0]), signal.SIGKILL)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def wait_ready(self) -> None:
         wait_for(lambda: " ready." in self.log(), f"worker {self.name} to start")
 
@@ -217,24 +292,36 @@ def start_worker(
     workers: list[Worker] = []
 
     def start(
-        name: str, *, visibility: int = VISIBILITY_TIMEOUT, lock_seconds: int = LOCK_SECONDS
+        name: str,
+        *,
+        visibility: int = VISIBILITY_TIMEOUT,
+        lock_seconds: int = LOCK_SECONDS,
+        lease_seconds: float = LEASE_SECONDS,
+        pool: str = "solo",
+        on: Broker | None = None,
     ) -> Worker:
+        """A worker on `on` (the broker fixture's by default); `pool="prefork"` runs its
+        tasks in a child process, as production does."""
+        on = on or broker
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.archive.ingest.worker_settings",
             "DATABASE_URL": worker_database_url(),
-            "REDIS_URL": broker.url,
-            "CELERY_BROKER_URL": broker.url,
+            "REDIS_URL": on.url,
+            "CELERY_BROKER_URL": on.url,
             "CELERY_VISIBILITY_TIMEOUT": str(visibility),
-            "INGEST_TEST_BROKER_PREFIX": broker.prefix,
+            "INGEST_TEST_BROKER_PREFIX": on.prefix,
+            # Pull locks and their notes too: nothing a test leaves meets the next one.
+            "CACHE_KEY_PREFIX": on.prefix,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "ARCHIVE_PULL_LOCK_SECONDS": str(lock_seconds),
+            "ARCHIVE_PULL_LOCK_LEASE_SECONDS": str(lease_seconds),
             "X_API_BASE_URL": x_api.base_url,
             "X_BEARER_TOKEN": x_api.bearer_token,
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-            "--concurrency=1", "-Q", broker.queue, "-n", f"{name}@%h", "--loglevel=INFO",
+            sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}",
+            "--concurrency=1", "-Q", on.queue, "-n", f"{name}@%h", "--loglevel=INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         log_path = tmp_path / f"{name}.log"

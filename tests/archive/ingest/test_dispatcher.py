@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from celery.contrib.django.task import DjangoTask
-from django.db import transaction
+from django.db import OperationalError, transaction
 
-from archive.models import Post
+from archive.models import Post, SyncCursor
 from archive.services.pulls import (
     Target,
     chat_cursor,
     chat_pull,
+    cursor_locked,
     pulls_due,
     stream_cursor,
     stream_pull,
@@ -59,6 +60,33 @@ def test_it_pulls_an_open_chat_at_its_communitys_poll_interval(
     assert pulls_due(now=now + timedelta(seconds=119)) == []
     assert pulls_due(now=now + timedelta(seconds=120)) == [Target("chat", chat.pk)]
     assert later_chat.pk not in _kinds(pulls_due(now=now + timedelta(seconds=120)), "chat")
+
+
+def test_it_sends_a_pull_that_died_again_at_its_next_round_not_an_interval_later(
+    x_api: FakeXApi, community: Community, chat: Chat, now: datetime
+) -> None:
+    community.poll_interval_seconds = 120
+    community.save(update_fields=["poll_interval_seconds"])
+    add_posts(x_api, 30, start=chat.window_start)
+    with cursor_locked(cursor=chat_cursor(chat=chat)) as cursor:
+        assert cursor is not None
+        chat_pull(chat=chat, cursor=cursor, source=x_source(), now=now)
+    soon = now + timedelta(seconds=30)
+
+    def die_mid_pull() -> None:
+        with cursor_locked(cursor=chat_cursor(chat=chat)):
+            assert pulls_due(now=soon) == [], "not while it runs"
+            raise OperationalError("the database went away mid-pull")
+
+    with pytest.raises(OperationalError):
+        die_mid_pull()
+
+    assert pulls_due(now=soon) == [Target("chat", chat.pk)]
+    with cursor_locked(cursor=chat_cursor(chat=chat)) as cursor:
+        assert cursor is not None
+        chat_pull(chat=chat, cursor=cursor, source=x_source(), now=soon)
+    assert SyncCursor.objects.get().last_error_at is not None, "the lost pull was recorded"
+    assert pulls_due(now=soon + timedelta(seconds=30)) == [], "back to the interval"
 
 
 def test_it_enqueues_due_pulls_once_the_dispatch_commits(

@@ -80,7 +80,8 @@ def test_it_lets_one_of_two_workers_pull_a_chat_while_the_other_skips(
     tweets = add_posts(x_api, 300, start=chat.window_start)
     x_api.delay_next(2)  # the first page is slow, so the two pulls overlap
     workers: list[Worker] = [
-        start_worker(name, visibility=60, lock_seconds=30) for name in ("left", "right")
+        start_worker(name, visibility=60, lock_seconds=30, lease_seconds=10)
+        for name in ("left", "right")
     ]
     for worker in workers:
         worker.wait_ready()
