@@ -27,6 +27,7 @@ pull. Nothing is asserted about speed.
 import argparse
 import math
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -274,6 +275,10 @@ def run_once(
         if options.verbose:
             for worker in workers:
                 print(f"--- {worker.log_path}\n{worker.log()[-3000:]}")
+        if whole_at is not None:
+            shutil.rmtree(log_dir, ignore_errors=True)
+        else:
+            print(f"not whole within {options.timeout:g} s; the workers' logs: {log_dir}")
         return Row(
             fault=fault,
             expected=len(tweets),

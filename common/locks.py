@@ -82,7 +82,11 @@ class Hold:
 
 @cache
 def _redis() -> redis.Redis | None:
-    return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+    if not settings.REDIS_URL:
+        return None
+    # Bounded, so that a Redis gone silent (no refusal, no answer) cannot hold up the end
+    # of the work the lock guards: its heartbeat is joined there.
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
 
 
 def _key(name: str) -> str:
