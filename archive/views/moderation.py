@@ -227,7 +227,7 @@ def account_exclude(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
             "community": community,
             "form": ExcludeForm(initial={"next": next_url}),
             "account": account,
-            "heading": f"Exclude @{account.handle} from this archive?",
+            "heading": f"Exclude {account.at_handle} from this archive?",
             "consequence": "Every post of this account in this community's archive is hidden, "
             "and so is every post it makes here later, until the exclusion is lifted.",
             "submit": "Exclude",

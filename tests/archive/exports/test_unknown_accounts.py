@@ -99,3 +99,15 @@ def test_it_finds_a_post_of_an_unknown_account_and_names_it(
     assert "Mysterious" in html
     assert "Unknown account" in html
     assert not BROKEN.search(html), BROKEN.search(html)
+
+
+def test_it_names_an_unknown_account_when_asking_to_exclude_it(
+    moderator: Client, chat: Chat, unknown_post: dict[str, Any]
+) -> None:
+    account = Account.objects.get(external_id=GONE["id"])
+    url = reverse("archive:account_exclude", kwargs={"slug": chat.community.slug, "pk": account.pk})
+
+    html = moderator.get(url).content.decode()
+
+    assert "Exclude unknown account from this archive?" in html
+    assert not BROKEN.search(html), BROKEN.search(html)
