@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.text import slugify
 
-from archive.models import Network
+from archive.models import Network, Post
 from archive.transcript import Entry, Group, Transcript
 from chats.models import Chat
 
@@ -57,12 +57,18 @@ def x_status_url(handle: str, external_id: str) -> str:
     return f"https://x.com/{quote(handle or 'i', safe='/')}/status/{quote(external_id, safe='/')}"
 
 
-def post_url(entry: Entry) -> str:
-    """The post on its own network; empty where we cannot build one."""
-    post = entry.post
+def original_url(post: Post) -> str:
+    """The post on its own network: the source's URL, else the network's rule (X); empty
+    where neither gives one."""
+    if post.url:
+        return post.url
     if post.network == Network.X:
         return x_status_url(post.author.handle, post.external_id)
     return ""
+
+
+def post_url(entry: Entry) -> str:
+    return original_url(entry.post)
 
 
 def _links(entry: Entry) -> list[str]:

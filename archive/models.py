@@ -90,6 +90,9 @@ class Post(models.Model):
     # Lower-case, without '#'. On PostgreSQL a GIN index serves containment look-ups.
     hashtags = models.JSONField(default=list, blank=True)
     raw = models.JSONField(default=dict)
+    # The post's page on its network, from the source; blank where the network's rule
+    # builds it (X: x.com/<handle>/status/<id>, see archive.exports.post_url).
+    url = models.URLField(max_length=500, blank=True, default="", db_default="")
     # Removed everywhere: replaced by an edit, or withdrawn by its author.
     removed = models.BooleanField(default=False)
     removed_reason = models.CharField(max_length=200, blank=True)

@@ -63,6 +63,7 @@ POST_REFRESH_FIELDS = [
     "links",
     "hashtags",
     "raw",
+    "url",
 ]
 # A cursor with no gap left by a stopped pull (see SyncCursor.resume_until_id).
 NO_GAP = {
@@ -311,6 +312,7 @@ def _post_row(post: NormalisedPost, author_id: int) -> Post:
         links=list(post.links),
         hashtags=list(post.hashtags),
         raw=post.raw,
+        url=post.url,
     )
 
 
@@ -469,7 +471,7 @@ _POST_UPSERT_SQL = """
     INSERT INTO chats_post (
         network, external_id, author_id, text, html, created_at, conversation_id,
         reply_to_id, quoted_id, language, like_count, reply_count, repost_count, quote_count,
-        media, links, hashtags, raw, removed, removed_reason, first_seen_at, updated_at
+        media, links, hashtags, raw, url, removed, removed_reason, first_seen_at, updated_at
     ) VALUES %s
     ON CONFLICT (network, external_id) DO UPDATE SET
         author_id = EXCLUDED.author_id, text = EXCLUDED.text, html = EXCLUDED.html,
@@ -478,11 +480,11 @@ _POST_UPSERT_SQL = """
         like_count = EXCLUDED.like_count, reply_count = EXCLUDED.reply_count,
         repost_count = EXCLUDED.repost_count, quote_count = EXCLUDED.quote_count,
         media = EXCLUDED.media, links = EXCLUDED.links, hashtags = EXCLUDED.hashtags,
-        raw = EXCLUDED.raw,
+        raw = EXCLUDED.raw, url = EXCLUDED.url,
         updated_at = EXCLUDED.updated_at
     RETURNING id, network, external_id, (xmax = 0) AS inserted
 """
-_POST_UPSERT_ROW = "(" + ", ".join(["%s"] * 14 + ["%s::jsonb"] * 4 + ["%s"] * 4) + ")"
+_POST_UPSERT_ROW = "(" + ", ".join(["%s"] * 14 + ["%s::jsonb"] * 4 + ["%s"] * 5) + ")"
 
 
 def _upsert_posts_postgresql(rows: Sequence[Post]) -> int:
@@ -530,6 +532,7 @@ def _post_values(r: Post, now: datetime) -> tuple:
         json.dumps(r.links),
         json.dumps(r.hashtags),
         json.dumps(r.raw),
+        r.url,
         r.removed,
         r.removed_reason,
         now,

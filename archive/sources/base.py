@@ -48,6 +48,9 @@ class NormalisedPost:
     # Earlier versions of this post that an edit replaced (their ids on the network).
     replaces: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    # The post's own page on its network (Mastodon: the status's url; Bluesky: bsky.app).
+    # Empty: pages build it from the network's rule (X: x.com/<handle>/status/<id>).
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,32 @@ class SourceAuthError(SourceError):
 
 class SourceUnavailable(SourceError):
     """5xx, timeout or connection failure: worth retrying later."""
+
+
+class PublishRefused(SourceError):
+    """The network would not take a member's post (duplicate text, too long, muted...).
+
+    `reason` is for the member, in plain words; `retryable` says whether the same text may
+    succeed later (an outage) or must be changed first (a duplicate)."""
+
+    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class Publisher(Protocol):
+    """Posts for a member, with the member's own credentials, on one network."""
+
+    network: Network
+
+    def publish(self, *, text: str, reply_to_id: str | None = None) -> "NormalisedPost":
+        """Send the post; return it as the network stored it, normalised like a pulled one,
+        so the ingest service stores it as the next pull would.
+
+        Raises PublishRefused, RateLimited, SourceAuthError (token expired or revoked)
+        or SourceUnavailable."""
+        ...
 
 
 class Source(Protocol):

@@ -13,7 +13,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from archive.exports import x_status_url
+from archive.exports import original_url
 from archive.models import Post, PostPlacement
 from archive.transcript import Entry, ThreadRow, removed_label
 
@@ -84,12 +84,13 @@ def post_html(post: Post, placement: PostPlacement, *, is_host: bool, depth: int
     classes = "post" + (" host" if is_host else "") + (f" depth-{depth}" if depth else "")
     author = _author_html(post)
     host = ' <span class="badge host-label">Host</span>' if is_host else ""
+    network = escape(post.get_network_display())
     return (
         f'<li class="{classes}" id="post-{external_id}" data-placement="{placement.pk}" '
         f'data-created="{stamp}">'
         f'<p class="post-meta">{author}{host} · '
-        f'<a class="meta" href="{escape(x_status_url(post.author.handle, post.external_id))}" '
-        f'rel="nofollow noopener" title="The original post on X">'
+        f'<a class="meta" href="{escape(original_url(post))}" '
+        f'rel="nofollow noopener" title="The original post on {network}">'
         f'<time datetime="{stamp}">{local:%H:%M} {escape(local.tzname() or "")}</time></a> '
         f'<a class="permalink meta" href="#post-{external_id}" aria-label="Link to this post">¶</a>'
         f"</p>"
