@@ -11,7 +11,7 @@ RUN pip install -r requirements/base.txt
 
 COPY . .
 # collectstatic needs settings that load; real secrets arrive at run time.
-RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+RUN DEBUG=false SECRET_KEY=build-only FIELD_ENCRYPTION_SALT=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 app && mkdir -p /app/var && chown -R app /app/var
 USER app

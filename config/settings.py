@@ -24,6 +24,14 @@ _DEV_SECRET_KEY = "dev-only-insecure-key-never-used-when-debug-is-off"  # noqa: 
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Earlier keys, newest first: sessions and encrypted fields made with them still read
+# after a rotation (encrypted_fields derives its Fernet keys from every key and salt).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Salts for the members' encrypted OAuth tokens (django-fernet-encrypted-fields); a list,
+# newest first, so a salt can rotate too.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["hashtag-commons-dev-salt"] if DEBUG else [])
+if not SALT_KEY:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -33,11 +33,16 @@ def test_it_answers_503_when_redis_is_down(anonymous: Client, settings) -> None:
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_SALT"}
+    }
     env.update(
         DEBUG="false",
         SECRET_KEY="x7#Vq!" + "k2mZp9Lr4sTw8yBc1nHd6fJg3aQe5uXo0iWv" * 2,
         ALLOWED_HOSTS="commons.example.org",
+        FIELD_ENCRYPTION_SALT="q3Zr8TyW1pLx",
         EMAIL_URL="smtp+tls://mailer:secret@smtp.example.org:587",
         **extra,
     )
@@ -84,6 +89,19 @@ def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_it_refuses_to_start_in_production_without_a_salt_for_encrypted_tokens() -> None:
+    env = _production_env()
+    del env["FIELD_ENCRYPTION_SALT"]
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_SALT must be set" in result.stderr
 
 
 @pytest.mark.django_db
