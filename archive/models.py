@@ -14,6 +14,10 @@ from archive.networks import Network  # app code imports it from here, beside th
 from chats.models import Chat
 from community.models import Community
 
+# Ids on the networks: X's are numbers, Mastodon's canonical URIs (the same status seen
+# through two servers has one) and Bluesky's at:// URIs and DIDs run to a few hundred.
+EXTERNAL_ID_LENGTH = 300
+
 
 class Account(models.Model):
     """An author on a network. One the network did not describe (X leaves suspended and
@@ -23,8 +27,8 @@ class Account(models.Model):
     UNKNOWN = "unknown account"
 
     network = models.CharField(max_length=16, choices=Network.choices)
-    external_id = models.CharField(max_length=64)
-    handle = models.CharField(max_length=100)
+    external_id = models.CharField(max_length=EXTERNAL_ID_LENGTH)
+    handle = models.CharField(max_length=253)
     display_name = models.CharField(max_length=200, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)
     # Set when the member behind this account logged in with it.
@@ -70,15 +74,15 @@ class Post(models.Model):
     REMOVED_BY_AUTHOR = "Removed by its author."
 
     network = models.CharField(max_length=16, choices=Network.choices)
-    external_id = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=EXTERNAL_ID_LENGTH)
     author = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="posts")
     text = models.TextField()
     # Rendered once at ingest (links, mentions, hashtags; everything else escaped).
     html = models.TextField()
     created_at = models.DateTimeField(db_index=True)
-    conversation_id = models.CharField(max_length=64, blank=True, db_index=True)
-    reply_to_id = models.CharField(max_length=64, blank=True)
-    quoted_id = models.CharField(max_length=64, blank=True)
+    conversation_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True, db_index=True)
+    reply_to_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
+    quoted_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
     language = models.CharField(max_length=16, blank=True)
     like_count = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
@@ -168,7 +172,7 @@ class SyncCursor(models.Model):
     network = models.CharField(max_length=16, choices=Network.choices)
     query = models.CharField(max_length=512)
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="cursors")
-    newest_id = models.CharField(max_length=64, blank=True)
+    newest_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -183,10 +187,10 @@ class SyncCursor(models.Model):
     # the oldest post it stored; each page records it as it commits. The next pull reads
     # only that gap, then the cursor jumps to the newest id the cut-short pull saw. Blank
     # resume_until_id: no gap.
-    resume_since_id = models.CharField(max_length=64, blank=True)
+    resume_since_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
     resume_start_time = models.DateTimeField(null=True, blank=True)
-    resume_until_id = models.CharField(max_length=64, blank=True)
-    resume_newest_id = models.CharField(max_length=64, blank=True)
+    resume_until_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
+    resume_newest_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -103,7 +103,7 @@ def test_it_clips_what_is_cosmetic_and_stores_every_post_of_the_page(
     x_api: FakeXApi, chat: Chat, now: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
     wordy = make_user("wordy", name="N" * 201, profile_image_url="https://x.example/" + "a" * 500)
-    odd = make_user("h" * 101, name="Odd")
+    odd = make_user("h" * 254, name="Odd")
     x_api.add_users(wordy, odd)
     tweets = add_posts(x_api, 28, start=chat.window_start)
     tweets += [
