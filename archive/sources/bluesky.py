@@ -168,6 +168,20 @@ class BlueskySource:
             return
         since, until = bounds
         tags = search_tags(query.hashtags)
+        try:
+            yield from self._pages(tags, since, until)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the connections; the session is kept for the next request or pull."""
+        if self._client is not None:
+            self._client.request.close()
+            self._client = None
+
+    def _pages(
+        self, tags: list[str], since: datetime | None, until: datetime | None
+    ) -> Iterator[Page]:
         firsts = [self._search(tag, since, until, None) for tag in tags]
         newest = max((p.newest_id for p in firsts if p.newest_id), default=None)
         for number, (tag, page) in enumerate(zip(tags, firsts, strict=True)):
@@ -186,6 +200,12 @@ class BlueskySource:
     def posts_existing(self, uris: list[str]) -> set[str]:
         """Which of these post URIs Bluesky still returns (getPosts, 25 a request):
         a deleted post, or one of a deleted account, is left out of the answer."""
+        try:
+            return self._existing(uris)
+        finally:
+            self.close()
+
+    def _existing(self, uris: list[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(uris), GET_POSTS_BATCH):
             batch = uris[start : start + GET_POSTS_BATCH]
@@ -234,10 +254,14 @@ class BlueskySource:
         with _SESSIONS_LOCK:
             kept = _SESSIONS.get(key)
         client.on_session_change(lambda _event, _session: self._keep(client))
-        if kept:
-            _mapped(lambda: client.login(session_string=kept, fetch_bsky_profile=False))
-        else:
-            self._login(client)
+        try:
+            if kept:
+                _mapped(lambda: client.login(session_string=kept, fetch_bsky_profile=False))
+            else:
+                self._login(client)
+        except BaseException:
+            client.request.close()
+            raise
         self._client = client
         return client
 

@@ -305,7 +305,7 @@ class FakeBlueskyApi:
             for uri in uris:
                 self.posts.pop(uri, None)
 
-    def corrupt(self, uri: str, *, drop: Sequence[str] = (), **replace: Any) -> None:
+    def corrupt(self, uri: str, /, *, drop: Sequence[str] = (), **replace: Any) -> None:
         """Serve this post malformed: without the `drop` keys, with the `replace` values."""
         with self._lock:
             self._corruptions[uri] = {**dict.fromkeys(drop, _DROP), **replace}
