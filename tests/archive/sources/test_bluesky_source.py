@@ -93,7 +93,8 @@ def test_it_reads_only_after_since_id_and_before_until_id(bluesky_api: FakeBlues
 
     assert [p.external_id for p in newer[0].posts] == [p["uri"] for p in reversed(later)]
     assert [p.external_id for p in older[0].posts] == [p["uri"] for p in reversed(posts[:5])]
-    assert newer[-1].last and older[-1].last
+    assert newer[-1].last
+    assert older[-1].last
 
 
 def test_it_reads_nothing_when_since_and_end_leave_no_window(bluesky_api: FakeBlueskyApi) -> None:
