@@ -235,6 +235,8 @@ class _Fault:
     message: str = ""
     reset_in: float | None = None
     nsid: str | None = None
+    # Matching requests answered normally before this one fails (a fault mid-pull).
+    after: int = 0
 
 
 class FakeBlueskyApi:
@@ -318,10 +320,13 @@ class FakeBlueskyApi:
         message: str = "",
         reset_in: float | None = None,
         nsid: str | None = None,
+        after: int = 0,
     ) -> None:
-        """The next request (to `nsid`, when given) answers with this error."""
+        """The next request (to `nsid`, when given) answers with this error, or the one
+        `after` more requests."""
         default = {429: "RateLimitExceeded", 500: "InternalServerError", 401: "AuthMissing"}
-        fault = _Fault(status, error or default.get(status, "Error"), message, reset_in, nsid)
+        name = error or default.get(status, "Error")
+        fault = _Fault(status, name, message, reset_in, nsid, after)
         with self._lock:
             self._faults.append(fault)
 
@@ -374,6 +379,9 @@ class FakeBlueskyApi:
             self._window_start, self._window_used = now, 0
         self._window_used += 1
         fault = next((f for f in self._faults if f.nsid in (None, nsid)), None)
+        if fault is not None and fault.after:
+            fault.after -= 1
+            fault = None
         if fault is not None:
             self._faults.remove(fault)
             if fault.status == 429:
