@@ -195,11 +195,18 @@ def _account(did: str, author: Mapping[str, Any]) -> NormalisedAccount:
     )
 
 
-def account_from_did(did: str, handle: str = "") -> NormalisedAccount:
-    """An author known by DID alone (a repository export names no handle): the DID
-    stands in for the handle until a pulled page describes the account."""
+def account_from_did(
+    did: str, *, display_name: str = "", avatar_url: str = ""
+) -> NormalisedAccount:
+    """An author known by DID alone (a repository export names no handle): an unknown
+    account to the ingest service, which never lets it blank a handle a pull stored, and
+    which shows its name (from the export's profile record) until a pull fills it in."""
     return NormalisedAccount(
-        network=Network.BLUESKY, external_id=did, handle=handle or did, display_name=handle or did
+        network=Network.BLUESKY,
+        external_id=did,
+        handle="",
+        display_name=storable(display_name).strip()[:200],
+        avatar_url=_http_url(avatar_url),
     )
 
 
