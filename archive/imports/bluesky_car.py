@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
+import libipld
 from atproto import CAR
 from atproto_core.cid import CID
 
@@ -47,13 +48,17 @@ MAX_DEPTH = 64
 
 
 def pages(stream: BinaryIO, *, hashtags: frozenset[str]) -> Iterator[Page]:
+    data = stream.read()
     try:
-        car = CAR.from_bytes(stream.read())
-    except Exception as exc:  # libipld raises plain ValueErrors and its own kinds
-        yield _skipped_only(f"record 0: not a readable CAR file ({exc})")
-        return
-    blocks = {_key(cid): block for cid, block in car.blocks.items()}
-    found = blocks.get(_key(car.root))
+        car = CAR.from_bytes(data)
+        root, blocks = _key(car.root), {_key(cid): block for cid, block in car.blocks.items()}
+    except Exception:  # libipld refuses the whole file for one bad block
+        try:
+            root, blocks = _tolerant_read(data)
+        except ValueError as exc:
+            yield _skipped_only(f"record 0: not a readable CAR file ({exc})")
+            return
+    found = blocks.get(root)
     commit: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     did = commit.get("did")
     if not (isinstance(did, str) and DID_RE.fullmatch(did)):
@@ -84,6 +89,50 @@ def pages(stream: BinaryIO, *, hashtags: frozenset[str]) -> Iterator[Page]:
         yield Page(posts=tuple(posts), skipped=tuple(skipped))
 
 
+def _tolerant_read(data: bytes) -> tuple[str, dict[str, Any]]:
+    """The CAR section by section (varint length, CID, block), each block decoded on its
+    own: one that does not decode is left out, so only its own record is skipped.
+    ValueError when the file's frame itself is broken."""
+    length, at = _varint(data, 0)
+    header = libipld.decode_dag_cbor(data[at : at + length])
+    roots = header.get("roots") if isinstance(header, dict) else None
+    if not isinstance(roots, list) or not roots:
+        raise ValueError("no root")
+    at += length
+    blocks: dict[str, Any] = {}
+    while at < len(data):
+        length, at = _varint(data, at)
+        section, at = data[at : at + length], at + length
+        cid_length = _cid_length(section)
+        try:
+            blocks[_key(section[:cid_length])] = libipld.decode_dag_cbor(section[cid_length:])
+        except ValueError:
+            logger.warning("Bluesky export: a block that does not decode was left out")
+    return _key(roots[0]), blocks
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if at >= len(data) or shift > 63:
+            raise ValueError("truncated length")
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        at, shift = at + 1, shift + 7
+        if not byte & 0x80:
+            return value, at
+
+
+def _cid_length(section: bytes) -> int:
+    if section[:2] == b"\x12\x20":
+        return 34  # CIDv0: a bare sha2-256 multihash
+    _, at = _varint(section, 0)  # version
+    _, at = _varint(section, at)  # codec
+    _, at = _varint(section, at)  # hash function
+    size, at = _varint(section, at)
+    return at + size
+
+
 def _skipped_only(reason: str) -> Page:
     logger.warning("Bluesky export: %s", reason)
     return Page(posts=(), skipped=(SkippedItem(None, reason),))
@@ -109,7 +158,8 @@ def _records(blocks: Mapping[str, Any], root: object) -> Iterator[tuple[int, str
             yield number, "", value
             continue
         record = blocks.get(_key(value))
-        yield number, key, record if record is not None else "its block is missing"
+        missing = "its block is missing or does not decode"
+        yield number, key, record if record is not None else missing
 
 
 def _walk(

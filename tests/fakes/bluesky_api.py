@@ -35,8 +35,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 HANDLE = "archiver.example.social"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
 ARCHIVER_DID = "did:plc:archiverxxxxxxxxxxxxxxxx"
@@ -577,9 +575,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-@pytest.fixture
-def bluesky_api() -> Iterator[FakeBlueskyApi]:
-    """A running fake, and no session kept from another test."""
+def running_fake() -> Iterator[FakeBlueskyApi]:
+    """A running fake, and no session kept from another test: a fixture's body.
+
+    @pytest.fixture
+    def bluesky_api() -> Iterator[FakeBlueskyApi]:
+        yield from running_fake()
+    """
     from archive.sources.bluesky import forget_sessions
 
     forget_sessions()

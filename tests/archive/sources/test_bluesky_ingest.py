@@ -1,6 +1,7 @@
 """Bluesky pages stored by the ingest service: a simulated chat pulled as the dispatcher
 pulls, counting what the fake served against what the archive kept."""
 
+from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
 
@@ -16,7 +17,13 @@ from archive.sources.bluesky import BlueskySource
 from chats.models import Chat
 from chats.services import schedule
 from community.models import Community
-from tests.fakes.bluesky_api import APP_PASSWORD, HANDLE, FakeBlueskyApi, make_bsky_post
+from tests.fakes.bluesky_api import (
+    APP_PASSWORD,
+    HANDLE,
+    FakeBlueskyApi,
+    make_bsky_post,
+    running_fake,
+)
 
 PULL_EVERY = timedelta(minutes=1)
 
@@ -35,6 +42,11 @@ def chat(community: Community, start: datetime) -> Chat:
         end_at=start + timedelta(hours=1),
         now=start - timedelta(days=1),
     )
+
+
+@pytest.fixture
+def bluesky_api() -> Iterator[FakeBlueskyApi]:
+    yield from running_fake()
 
 
 def source(api: FakeBlueskyApi) -> BlueskySource:

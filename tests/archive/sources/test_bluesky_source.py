@@ -1,5 +1,6 @@
 """BlueskySource through the real atproto SDK against the fake PDS/AppView on 127.0.0.1."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,12 +25,18 @@ from tests.fakes.bluesky_api import (
     make_bsky_post,
     mention,
     quote_embed,
+    running_fake,
     tag,
 )
 from tests.fakes.servers import free_port
 
 T0 = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 SEARCH = "app.bsky.feed.searchPosts"
+
+
+@pytest.fixture
+def bluesky_api() -> Iterator[FakeBlueskyApi]:
+    yield from running_fake()
 
 
 def source_for(api: FakeBlueskyApi, **kwargs: str) -> BlueskySource:
