@@ -159,6 +159,8 @@ class BlueskySource:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._client: Client | None = None
+        # Until when the rate limit is spent, as the last answer's headers said.
+        self._spent_until: datetime | None = None
 
     # --- the Source protocol ---------------------------------------------------------
 
@@ -235,16 +237,24 @@ class BlueskySource:
         return normalise_search_page(payload, last=False)
 
     def _call(self, request: Callable[[Client], Any]) -> Any:
+        """The JSON of one XRPC query; no request at all when the last answer said the
+        rate limit is spent (ratelimit-remaining 0): that would only earn a 429."""
+        if self._spent_until is not None and datetime.now(UTC) < self._spent_until:
+            raise RateLimited(self._spent_until)
         client = self._logged_in()
         try:
-            return _mapped(lambda: request(client))
+            response = _mapped(lambda: request(client))
         except _ExpiredToken:
             # The access token ran out sooner than its claims said: refresh once.
             self._renew(client)
             try:
-                return _mapped(lambda: request(client))
+                response = _mapped(lambda: request(client))
             except _ExpiredToken as exc:
                 raise SourceAuthError("Bluesky refused a fresh session token") from exc
+        headers = response.headers if isinstance(response.headers, Mapping) else {}
+        if headers.get("ratelimit-remaining") == "0":
+            self._spent_until = rate_limited(headers.get("ratelimit-reset")).reset_at
+        return response.content
 
     def _logged_in(self) -> Client:
         if self._client is not None:
@@ -301,7 +311,7 @@ def _get(uris: list[str]) -> Any:
 
 
 def _query(client: Client, *, nsid: str, params: Any) -> Any:
-    return client.invoke_query(nsid, params=params, output_encoding="application/json").content
+    return client.invoke_query(nsid, params=params, output_encoding="application/json")
 
 
 def _mapped(request: Callable[[], Any]) -> Any:

@@ -324,3 +324,18 @@ def test_it_dates_a_post_by_its_indexing_when_created_at_is_unusable(
 
     assert page.posts[0].created_at == datetime.fromisoformat(post["indexedAt"])
     assert page.posts[0].created_at.tzinfo is not None
+
+
+def test_it_stops_before_a_request_the_spent_rate_limit_would_refuse() -> None:
+    with FakeBlueskyApi(rate_limit=2, window_seconds=300) as api:
+        api.add_posts(*chat_posts(250))
+        source = source_for(api)
+
+        pages = []
+        with pytest.raises(RateLimited) as caught:
+            pages.extend(source.fetch_pages(PullQuery(hashtags=("kmers",))))
+
+    # Login and one search spend the two requests; the second page is not asked for.
+    assert len(pages) == 1
+    assert [r.status for r in api.requests] == [200, 200]
+    assert caught.value.reset_at > datetime.now(UTC) + timedelta(seconds=200)
