@@ -3,7 +3,7 @@
 How a pull maps onto Bluesky's search:
 - One search per hashtag (`tag=[t]`, `sort=latest`): several `tag` values AND together at
   Bluesky, and its query syntax promises no OR. A chat with two hashtags reads both
-  searches, newest first each; a post carrying both is read twice (and stored once).
+  searches; a post carrying both is read twice (and handed on once).
 - Search has no since_id. The cursor's ids are timestamps: the `sortAt` (the earlier of
   createdAt and indexedAt, what search orders and filters by) of a page's newest and
   oldest post, "2026-12-04T22:00:00.123Z" at millisecond precision. `since_id` goes out
@@ -11,8 +11,10 @@ How a pull maps onto Bluesky's search:
   nothing new reads nothing, and reads per archived post stay at 1), `until_id` as `until`
   (exclusive). A post indexed late (its sortAt older than a newer post a pull already
   saw) is missed by live pulls: a final sweep from the chat's start finds it.
-- The first page of every hashtag is read before any page is handed on, so the first
-  page carries the newest post of them all and the cursor never moves past an unread one.
+- The hashtags' searches are merged newest first into pages of 100: a page is handed on
+  only once every search has been read below its oldest post, so the first page carries
+  the newest post of all, and a pull cut short after any page leaves exactly the gap
+  below it (until_id), whichever hashtag the unread posts carry.
 - The session (createSession is limited to 30 a 5 minutes and 300 a day per account) is
   kept per process and handle, refreshed by the SDK before its access token expires; an
   `ExpiredToken` answer refreshes it (or logs in again) once.
@@ -22,7 +24,9 @@ How a pull maps onto Bluesky's search:
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -112,33 +116,68 @@ def search_tags(hashtags: tuple[str, ...]) -> list[str]:
     return tags
 
 
-def normalise_search_page(payload: object, *, last: bool) -> Page:
-    """One searchPosts (or getPosts) answer as a Page; a bad post is skipped, never raised."""
+@dataclass
+class _Answer:
+    """One searchPosts answer: its posts with their sortAt, what could not be read, and
+    the cursor to the next page."""
+
+    posts: list[tuple[datetime, NormalisedPost]]
+    skipped: list[SkippedItem]
+    cursor: str | None
+    count: int
+
+
+def read_answer(payload: object) -> _Answer:
+    """A searchPosts (or getPosts) answer; a bad post is skipped, never raised."""
     if not isinstance(payload, Mapping) or not isinstance(payload.get("posts"), list):
         raise SourceUnavailable("Bluesky answered without a list of posts")
     items = payload["posts"]
-    posts: list[NormalisedPost] = []
-    skipped: list[SkippedItem] = []
-    moments: list[datetime] = []
+    answer = _Answer(posts=[], skipped=[], cursor=None, count=len(items))
     for item in items:
         try:
             post = normalise_post_view(item)
         except Malformed as exc:
-            skipped.append(skip(item, str(exc)))
+            answer.skipped.append(skip(item, str(exc)))
             continue
-        posts.append(post)
         indexed_at = parse_time(item.get("indexedAt")) or post.created_at
-        moments.append(sort_at(item["record"], indexed_at=indexed_at))
+        answer.posts.append((sort_at(item["record"], indexed_at=indexed_at), post))
     cursor = payload.get("cursor")
+    answer.cursor = cursor if isinstance(cursor, str) and cursor and items else None
+    return answer
+
+
+def normalise_search_page(payload: object, *, last: bool) -> Page:
+    """One searchPosts answer as a Page (for tools and tests; pulls merge answers)."""
+    answer = read_answer(payload)
+    return _page(answer.posts, answer.skipped, reads=answer.count, last=last)
+
+
+def _page(
+    posts: list[tuple[datetime, NormalisedPost]],
+    skipped: list[SkippedItem],
+    *,
+    reads: int,
+    last: bool,
+) -> Page:
+    moments = [moment for moment, _ in posts]
     return Page(
-        posts=tuple(posts),
+        posts=tuple(post for _, post in posts),
         skipped=tuple(skipped),
         newest_id=stamp(max(moments)) if moments else None,
         oldest_id=stamp(min(moments)) if moments else None,
-        next_token=cursor if isinstance(cursor, str) and cursor else None,
-        result_count=len(items),
+        result_count=reads,
         last=last,
     )
+
+
+@dataclass
+class _Stream:
+    """One hashtag's search: what has been fetched and not yet handed on, newest first."""
+
+    tag: str
+    buffer: deque[tuple[datetime, NormalisedPost]] = field(default_factory=deque)
+    cursor: str | None = None
+    open: bool = True
 
 
 class BlueskySource:
@@ -184,18 +223,40 @@ class BlueskySource:
     def _pages(
         self, tags: list[str], since: datetime | None, until: datetime | None
     ) -> Iterator[Page]:
-        firsts = [self._search(tag, since, until, None) for tag in tags]
-        newest = max((p.newest_id for p in firsts if p.newest_id), default=None)
-        for number, (tag, page) in enumerate(zip(tags, firsts, strict=True)):
-            final_tag = number == len(tags) - 1
-            if number == 0 and newest:
-                page = _with(page, newest_id=newest)
-            while True:
-                ends = page.next_token is None or not (page.posts or page.skipped)
-                yield _with(page, last=final_tag and ends)
-                if ends:
-                    break
-                page = self._search(tag, since, until, page.next_token)
+        """The hashtags' searches merged newest first, 100 posts a page: everything newer
+        than a page's oldest post is in it or an earlier page, whichever search found it,
+        so a pull cut short after any page leaves exactly the gap below it."""
+        streams = [_Stream(tag) for tag in tags]
+        seen: set[str] = set()
+        posts: list[tuple[datetime, NormalisedPost]] = []
+        skipped: list[SkippedItem] = []
+        reads = 0
+        while True:
+            for stream in streams:
+                if stream.open and not stream.buffer:
+                    # An open search may still hold a post newer than any fetched: read
+                    # its next page before handing on anything older.
+                    answer = self._search(stream.tag, since, until, stream.cursor)
+                    stream.buffer.extend(sorted(answer.posts, key=lambda p: p[0], reverse=True))
+                    stream.cursor, stream.open = answer.cursor, answer.cursor is not None
+                    skipped += answer.skipped
+                    reads += len(answer.skipped)
+            heads = [stream for stream in streams if stream.buffer]
+            if not heads:
+                yield _page(posts, skipped, reads=reads, last=True)
+                return
+            moment, post = max(heads, key=lambda s: s.buffer[0][0]).buffer.popleft()
+            reads += 1
+            if post.external_id in seen:
+                continue  # carries two of the hashtags: read twice, handed on once
+            seen.add(post.external_id)
+            posts.append((moment, post))
+            if len(posts) == PAGE_SIZE:
+                done = not any(stream.open or stream.buffer for stream in streams)
+                yield _page(posts, skipped, reads=reads, last=done)
+                if done:
+                    return
+                posts, skipped, reads = [], [], 0
 
     # --- deletions ---------------------------------------------------------------------
 
@@ -222,7 +283,7 @@ class BlueskySource:
 
     def _search(
         self, tag: str, since: datetime | None, until: datetime | None, cursor: str | None
-    ) -> Page:
+    ) -> _Answer:
         params = models.AppBskyFeedSearchPosts.Params(
             q=f"#{tag}",
             tag=[tag],
@@ -232,9 +293,9 @@ class BlueskySource:
             limit=PAGE_SIZE,
             cursor=cursor,
         )
-        payload = self._call(partial(_query, nsid="app.bsky.feed.searchPosts", params=params))
-        # "last" is settled by fetch_pages, which knows whether another hashtag follows.
-        return normalise_search_page(payload, last=False)
+        return read_answer(
+            self._call(partial(_query, nsid="app.bsky.feed.searchPosts", params=params))
+        )
 
     def _call(self, request: Callable[[Client], Any]) -> Any:
         """The JSON of one XRPC query; no request at all when the last answer said the
@@ -299,11 +360,6 @@ class BlueskySource:
 
 class _ExpiredToken(SourceAuthError):
     pass
-
-
-def _with(page: Page, **changes: Any) -> Page:
-    fields = {name: getattr(page, name) for name in Page.__dataclass_fields__}
-    return Page(**{**fields, **changes})
 
 
 def _get(uris: list[str]) -> Any:

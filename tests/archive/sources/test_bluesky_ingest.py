@@ -134,3 +134,37 @@ def test_it_stores_a_post_with_its_html_thread_and_author(
     assert cursor.newest_id == answer["record"]["createdAt"]
     # The second pull asked only for what came after the newest post, and read nothing.
     assert bluesky_api.served() == 2
+
+
+@pytest.mark.django_db
+def test_it_fills_the_gap_a_cut_short_pull_of_two_hashtags_left(
+    bluesky_api: FakeBlueskyApi, community: Community, start: datetime
+) -> None:
+    chat = schedule.chat_create(
+        community=community, title="Two tags", start_at=start, end_at=start + timedelta(hours=1),
+        extra_hashtags=["kmgraphs"], now=start - timedelta(days=1),
+    )  # fmt: skip
+    kmers = [
+        make_bsky_post(text=f"A{n} #KMers", at=start + timedelta(seconds=20 * n))
+        for n in range(150)
+    ]
+    graphs = [
+        make_bsky_post(text=f"B{n} #kmgraphs", at=start + timedelta(seconds=60 * n + 7))
+        for n in range(50)
+    ]
+    bluesky_api.add_posts(*kmers, *graphs)
+    # The third search (the second page of #KMers) is refused.
+    bluesky_api.fail_next(status=429, reset_in=0, nsid="app.bsky.feed.searchPosts", after=2)
+    cursor = cursor_for(network=Network.BLUESKY, community=community, hashtags=chat.hashtags)
+
+    pull(bluesky_api, chat, cursor, start + timedelta(hours=2))
+    cursor.refresh_from_db()
+    assert cursor.resuming
+    assert Post.objects.count() == 100
+    pull(bluesky_api, chat, cursor, start + timedelta(hours=2, minutes=1))
+
+    cursor.refresh_from_db()
+    assert not cursor.resuming
+    stored = set(Post.objects.values_list("external_id", flat=True))
+    assert stored == {p["uri"] for p in kmers + graphs}
+    assert cursor.newest_id == max(p["record"]["createdAt"] for p in kmers + graphs)

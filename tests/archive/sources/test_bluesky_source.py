@@ -122,8 +122,9 @@ def test_it_searches_each_hashtag_and_starts_from_the_newest_post(
 
     stored = {p.external_id for page in pages for p in page.posts}
     assert stored == {p["uri"] for p in kmers + graphs}
-    assert [p.last for p in pages] == [False, False, True]
-    # The cursor moves to the newest post of either hashtag, not of the first searched.
+    assert [len(p.posts) for p in pages] == [100, 23]
+    assert [p.last for p in pages] == [False, True]
+    # Newest first across both hashtags: the cursor moves to the newest of either.
     assert pages[0].newest_id == stamp(T0 + timedelta(hours=1, seconds=14))
     assert [r.params["tag"] for r in bluesky_api.calls(SEARCH)] == [
         ["KMers"],
@@ -339,3 +340,14 @@ def test_it_stops_before_a_request_the_spent_rate_limit_would_refuse() -> None:
     assert len(pages) == 1
     assert [r.status for r in api.requests] == [200, 200]
     assert caught.value.reset_at > datetime.now(UTC) + timedelta(seconds=200)
+
+
+def test_it_hands_on_a_post_with_two_of_the_hashtags_once(bluesky_api: FakeBlueskyApi) -> None:
+    both = make_bsky_post(text="#KMers meets #kmgraphs", at=T0)
+    bluesky_api.add_posts(both, *chat_posts(3, start=T0 + timedelta(minutes=1)))
+
+    (page,) = source_for(bluesky_api).fetch_pages(PullQuery(hashtags=("KMers", "kmgraphs")))
+
+    assert [p.external_id for p in page.posts].count(both["uri"]) == 1
+    assert len(page.posts) == 4
+    assert page.reads == 5  # read by both searches
