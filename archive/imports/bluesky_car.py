@@ -55,7 +55,7 @@ def pages(stream: BinaryIO, *, hashtags: frozenset[str]) -> Iterator[Page]:
     except Exception:  # libipld refuses the whole file for one bad block
         try:
             root, blocks = _tolerant_read(data)
-        except ValueError as exc:
+        except Exception as exc:  # whatever the decoder makes of a file that is no CAR
             yield _skipped_only(f"record 0: not a readable CAR file ({exc})")
             return
     found = blocks.get(root)
@@ -106,7 +106,7 @@ def _tolerant_read(data: bytes) -> tuple[str, dict[str, Any]]:
         cid_length = _cid_length(section)
         try:
             blocks[_key(section[:cid_length])] = libipld.decode_dag_cbor(section[cid_length:])
-        except ValueError:
+        except Exception:  # the decoder's own error kinds, not only ValueError
             logger.warning("Bluesky export: a block that does not decode was left out")
     return _key(roots[0]), blocks
 

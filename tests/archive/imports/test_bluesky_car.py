@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive.imports.bluesky_car import pages
 from archive.models import Account, Post
@@ -199,3 +201,32 @@ def test_it_stores_each_post_once_whether_imported_twice_or_pulled_later(
     account.refresh_from_db()
     # The pull named the account; a later import does not blank its handle.
     assert account.handle == "mona.bsky.social"
+
+
+def _valid_export() -> bytes:
+    export = RepoExport(did="did:plc:monamonamonamonamonamona", display_name="Mona")
+    for n in range(12):
+        export.add_post(tid(T0 + timedelta(seconds=n)), post_record(f"A{n} #kmers 🧠"))
+    return export.to_bytes()
+
+
+VALID = _valid_export()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cut=st.integers(0, len(VALID)),
+    flips=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), max_size=4),
+)
+def test_it_never_raises_on_a_truncated_or_damaged_export(cut: int, flips: list) -> None:
+    data = bytearray(VALID[:cut] if cut < len(VALID) else VALID)
+    for at, value in flips:
+        if at < len(data):
+            data[at] = value
+
+    read_pages = list(pages(io.BytesIO(bytes(data)), hashtags=KMERS))
+
+    for page in read_pages:
+        assert len(page.posts) <= 100
+        assert all(s.reason.startswith("record ") for s in page.skipped)
+        assert all(p.external_id.startswith("at://did:plc:") for p in page.posts)
