@@ -258,7 +258,7 @@ class BilledRead(models.Model):
     pk = models.CompositePrimaryKey("day", "network", "external_id")
     day = models.DateField()
     network = models.CharField(max_length=16, choices=Network.choices)
-    external_id = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=EXTERNAL_ID_LENGTH)
 
     def __str__(self) -> str:
         return f"{self.network}:{self.external_id} billed on {self.day}"

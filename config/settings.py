@@ -184,6 +184,11 @@ SOCIALACCOUNT_PROVIDERS = {
 # Ingestion (used by the archive).
 X_BEARER_TOKEN = env.str("X_BEARER_TOKEN", default="")
 X_API_BASE_URL = env.str("X_API_BASE_URL", default="https://api.x.com")
+# Bluesky search needs a logged-in account: a handle and an app password (Settings →
+# Privacy and security → App passwords), never the account's own password. Empty: off.
+BLUESKY_HANDLE = env.str("BLUESKY_HANDLE", default="")
+BLUESKY_APP_PASSWORD = env.str("BLUESKY_APP_PASSWORD", default="")
+BLUESKY_API_BASE_URL = env.str("BLUESKY_API_BASE_URL", default="https://bsky.social")
 
 # --- Chats ------------------------------------------------------------------
 # Series occurrences are generated this many weeks ahead.

@@ -185,3 +185,46 @@ def test_it_skips_a_malformed_post_and_keeps_the_rest_of_the_page(chat: Chat) ->
 
     assert [p.external_id for p in page.posts] == [good["id"]]
     assert [s.external_id for s in page.skipped] == [bad["id"]]
+
+
+# --- Bluesky ----------------------------------------------------------------------------
+
+
+def _archive_bluesky(*views: dict) -> None:
+    from archive.services.ingest import posts_store
+    from archive.sources.bluesky import normalise_search_page
+
+    posts_store(posts=normalise_search_page({"posts": list(views)}, last=True).posts)
+
+
+def test_it_shows_a_hostile_bluesky_post_escaped_on_the_live_page(
+    anonymous: Client, chat: Chat
+) -> None:
+    from tests.fakes.bluesky_api import facet, link, make_bsky_post, mention, tag
+
+    text = f'A1 <script>alert("t")</script> {RLO}evil.exe 🧠{ZWJ}🔥 see here #KMers'
+    inside = len(text[: text.index("🧠")].encode()) + 1
+    facets = [
+        facet(text, "see here", link("javascript:alert(document.cookie)")),
+        facet(text, "#KMers", tag("KMers")),
+        # Starts inside the four bytes of the emoji: shown as text, not linked.
+        {"index": {"byteStart": inside, "byteEnd": inside + 6}, "features": [tag("x")]},
+        facet(text, "<script>", mention('did:plc:x"><svg onload=alert(1)>')),
+    ]
+    view = make_bsky_post(
+        text=text, facets=facets, handle="mallory.bsky.social",
+        name='<img src=x onerror=alert("name")>🦊', at=START + timedelta(minutes=1),
+    )  # fmt: skip
+    _archive_bluesky(view)
+
+    page = _live_page(anonymous, chat)
+
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert 'href="javascript:' not in page.lower()
+    assert "onload=alert" not in page
+    assert "&lt;img src=x onerror=alert(&quot;name&quot;)&gt;🦊" in page
+    assert f"{RLO}evil.exe 🧠{ZWJ}🔥 see here #KMers" not in page  # the tag is linked
+    assert f"&lt;/script&gt; {RLO}evil.exe 🧠{ZWJ}🔥 see here <a" in page
+    assert '<a href="/search/?q=%23KMers">#KMers</a>' in page
+    assert Post.objects.get().network == "bluesky"

@@ -173,3 +173,105 @@ def test_it_only_ever_lists_web_links_as_shared_resources(urls: list[dict]) -> N
         assert parts.scheme.lower() in ("http", "https")
         assert parts.netloc
         assert isinstance(link["title"], str)
+
+
+# --- Bluesky: text plus facets (UTF-8 byte offsets) ------------------------------------
+
+BSKY_TOKENS = [
+    ("#KMers", {"$type": "app.bsky.richtext.facet#tag", "tag": "KMers"}),
+    ("#k\u00fcmmer", {"$type": "app.bsky.richtext.facet#tag", "tag": "k\u00fcmmer"}),
+    ("#<img>", {"$type": "app.bsky.richtext.facet#tag", "tag": "<img>"}),
+    ("@olga.bsky.social", {"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:olga"}),
+    ("@evil", {"$type": "app.bsky.richtext.facet#mention", "did": '"><script>'}),
+    ("@x", {"$type": "app.bsky.richtext.facet#mention", "did": "javascript:alert(1)"}),
+    ("\U0001f9e0\u200d", {"$type": "app.bsky.richtext.facet#tag", "tag": "\U0001f9e0"}),
+    ("\u05e9\u05dc\u05d5\u05dd", {"$type": "app.bsky.richtext.facet#tag", "tag": "rtl"}),
+]
+BSKY_FRAGMENTS = st.one_of(
+    fragments, st.sampled_from(["\u05e9\u05dc\u05d5\u05dd", "\U0001f468\u200d\U0001f469", "é"])
+)
+byte_offsets = st.one_of(st.integers(-3, 120), st.none(), st.text(max_size=3), st.booleans())
+bsky_features = st.fixed_dictionaries(
+    {"$type": st.sampled_from(["app.bsky.richtext.facet#link", "app.bsky.richtext.facet#mention",
+                               "app.bsky.richtext.facet#tag", "x", *HOSTILE[:3]])},
+    optional={"uri": strings, "did": strings, "tag": strings},
+)  # fmt: skip
+bsky_facets = st.fixed_dictionaries(
+    {"index": st.fixed_dictionaries({"byteStart": byte_offsets, "byteEnd": byte_offsets})},
+    optional={"features": st.one_of(st.lists(bsky_features, max_size=2), strings)},
+)
+
+
+def _bsky_facet(data: st.DataObject, pieces: list[str], token: str, feature: dict) -> dict:
+    """Insert `token` among the pieces; a facet over its bytes, sometimes a byte off (into
+    the middle of a multi-byte character, or past the end)."""
+    at = data.draw(st.integers(0, len(pieces)))
+    start = len("".join(pieces[:at]).encode("utf-8", "surrogatepass"))
+    pieces.insert(at, token)
+    end = start + len(token.encode("utf-8", "surrogatepass"))
+    shift_start, shift_end = data.draw(shifts)
+    return {"index": {"byteStart": start + shift_start, "byteEnd": end + shift_end},
+            "features": [feature]}  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.data(),
+    pieces=st.lists(BSKY_FRAGMENTS, max_size=10),
+    target=st.sampled_from(WEB_URLS + HOSTILE_URLS),
+    noise=st.lists(bsky_facets, max_size=3),
+)
+def test_it_lets_no_bluesky_facet_smuggle_markup_or_a_hostile_link(
+    data: st.DataObject, pieces: list[str], target: str, noise: list[dict]
+) -> None:
+    from archive.sources.bluesky_richtext import render_bluesky_html, storable
+
+    placed = [
+        _bsky_facet(data, pieces, token, feature)
+        for token, feature in data.draw(st.lists(st.sampled_from(BSKY_TOKENS), max_size=4))
+    ]
+    link_feature = {"$type": "app.bsky.richtext.facet#link", "uri": target}
+    alone = not (placed or noise)
+    at = data.draw(st.integers(0, len(pieces)))
+    start = len("".join(pieces[:at]).encode("utf-8", "surrogatepass"))
+    pieces.insert(at, "link text")
+    checked = {"index": {"byteStart": start, "byteEnd": start + 9}, "features": [link_feature]}
+    facets = [*placed, *noise]
+    facets.insert(data.draw(st.integers(0, len(facets))), checked)
+    text = "".join(pieces)
+
+    html = render_bluesky_html(text, facets)
+
+    elements = _elements(html)
+    for tag, attrs in elements:
+        assert tag in ALLOWED, (tag, html)
+        assert set(attrs) <= ALLOWED[tag], (tag, attrs, html)
+        if tag == "a":
+            assert _is_allowed_href(attrs.get("href") or ""), (attrs, html)
+            assert attrs.get("rel") in (None, REL), (attrs, html)
+    assert html.count("</a>") == sum(1 for tag, _ in elements if tag == "a")
+    links = [attrs for tag, attrs in elements if tag == "a"]
+    if target not in WEB_URLS:
+        assert all(attrs.get("href") != target for attrs in links), (target, html)
+    elif alone:
+        assert {"href": target, "rel": REL} in links, (target, html)
+    # Every character of the text is shown once, linked or not: none lost, none doubled.
+    shown = _text_of(html)
+    assert shown == storable(text).replace("\r\n", "\n").rstrip(), (text, html)
+
+
+def _text_of(html: str) -> str:
+    parts: list[str] = []
+
+    class Text(HTMLParser):
+        def handle_data(self, data: str) -> None:
+            parts.append(data)
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag == "br":
+                parts.append("\n")
+
+    parser = Text(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return "".join(parts).rstrip()
