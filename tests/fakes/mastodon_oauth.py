@@ -21,6 +21,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -84,6 +85,8 @@ class _State:
     remote: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Answers given instead of the real one, in order: (path, status, body, headers).
     failures: list[tuple[str, int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    # Seconds to hold the next answer to a path, after doing the work: a lost answer.
+    delays: dict[str, float] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     next_id: int = 113_000_000_000_000_000
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -102,7 +105,10 @@ class FakeMastodon:
         handler = type("Handler", (_Handler,), {"state": self._state})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -184,6 +190,11 @@ class FakeMastodon:
         body = {"error": error or HTTPStatus(status).phrase}
         with self._state.lock:
             self._state.failures.append((path, status, body, headers or {}))
+
+    def delay_next(self, path: str, seconds: float) -> None:
+        """The next request to `path` is carried out, but its answer comes this much later."""
+        with self._state.lock:
+            self._state.delays[path] = seconds
 
     def rate_limit_next(self, path: str, *, reset_at: datetime) -> None:
         """Mastodon's 429: its headers say when the window resets (ISO 8601)."""
@@ -332,7 +343,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif route is None:
             self._finish(url.path, query, form, HTTPStatus.NOT_FOUND, {"error": "Not Found"})
         else:
-            self._finish(url.path, query, form, *route(query, form))
+            answer = route(query, form)
+            with self.state.lock:
+                delay = self.state.delays.pop(url.path, 0.0)
+            time.sleep(delay)
+            self._finish(url.path, query, form, *answer)
 
     def _take_failure(self, path: str) -> tuple[int, dict[str, Any], dict[str, str]] | None:
         with self.state.lock:
