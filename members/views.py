@@ -1,5 +1,9 @@
 import secrets
 import time
+from collections.abc import Callable
+from functools import wraps
+from typing import cast
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.forms import add_service_error
@@ -58,8 +63,27 @@ def _mastodon_redirect_uri() -> str:
     return settings.SITE_URL.rstrip("/") + reverse("members:mastodon_callback")
 
 
+def _forms_may_lead_to_any_server(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Browsers hold the redirect that follows a form's POST to the form page's CSP
+    form-action: the connect form leads to the member's server, which may be any https
+    host (and the local stand-in, in development)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        policy = cast("dict[str, list[str]]", settings.SECURE_CSP)
+        allowed = [*policy.get("form-action", []), "https:"]
+        if settings.MASTODON_API_BASE_URL_OVERRIDE:
+            parts = urlsplit(settings.MASTODON_API_BASE_URL_OVERRIDE)
+            allowed.append(f"{parts.scheme}://{parts.netloc}")
+        config = {**policy, "form-action": allowed}
+        return csp_override(config)(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@_forms_may_lead_to_any_server
 def mastodon_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = MastodonServerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -288,6 +288,20 @@ def test_it_never_logs_a_token(
     assert fake.apps[0].client_secret not in caplog.text
 
 
+def test_it_lets_only_the_connect_form_lead_to_another_site(
+    member: Client, member_user: User, fake: FakeMastodon
+) -> None:
+    # Browsers check the redirect after the POST against the form page's form-action.
+    def form_action(url: str) -> list[str]:
+        policy = member.get(url)["Content-Security-Policy"]
+        (directive,) = [d for d in policy.split(";") if d.strip().startswith("form-action")]
+        return directive.split()[1:]
+
+    assert "https:" in form_action(reverse(CONNECT))
+    assert fake.base_url in form_action(reverse(CONNECT))
+    assert "https:" not in form_action(reverse("members:profile_edit"))
+
+
 def test_it_asks_anonymous_visitors_to_sign_in(anonymous: Client) -> None:
     for name in (CONNECT, CALLBACK):
         response = anonymous.get(reverse(name))
