@@ -2,12 +2,15 @@
 
 A server name comes from a member's form, so every client is built here: on its own
 `requests` session that refuses any host but the server's (a hostile server cannot send
-us, by a redirect or by the OAuth endpoints it advertises, to an internal address), with
+us, by a redirect or by the OAuth endpoints it advertises, to another host) and, in
+production, any host whose name resolves to a non-public address, with
 a short timeout and rate limits raised rather than slept through (a web request must
 never sleep for minutes). `MASTODON_API_BASE_URL_OVERRIDE` points every server at one
 base URL: the tests' fake servers; empty in production.
 """
 
+import ipaddress
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,15 +26,39 @@ class ForeignHostError(requests.exceptions.InvalidURL):
     """A request to a host other than the member's server: refused before connecting."""
 
 
+class UnknownHostError(requests.exceptions.ConnectionError):
+    """The server's name does not resolve."""
+
+
+class PrivateAddressError(requests.exceptions.InvalidURL):
+    """The server's name resolves to a private, loopback or otherwise internal address."""
+
+
+def refuse_private_addresses(host: str) -> None:
+    """Raise unless every address the name resolves to is a public one."""
+    try:
+        found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as error:
+        raise UnknownHostError(f"{host} does not resolve") from error
+    addresses = {str(info[4][0]).split("%")[0] for info in found}
+    if not addresses or not all(ipaddress.ip_address(a).is_global for a in addresses):
+        raise PrivateAddressError(f"{host} resolves to a non-public address")
+
+
 class _PinnedAdapter(HTTPAdapter):
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, *, public_only: bool) -> None:
         super().__init__(max_retries=0)
         self.host = host
+        self.public_only = public_only
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         parts = urlsplit(request.url or "")
         if (parts.hostname or "").lower() != self.host:
             raise ForeignHostError(f"refused a request to another host than {self.host}")
+        # Again at every request, not only when the member typed the name: a name that
+        # was public when connected may point inside our network months later.
+        if self.public_only:
+            refuse_private_addresses(self.host)
         return super().send(request, *args, **kwargs)
 
 
@@ -43,7 +70,10 @@ def pinned_session(base_url: str) -> requests.Session:
     session = requests.Session()
     # No proxies or .netrc from the environment: the pin is the whole policy.
     session.trust_env = False
-    adapter = _PinnedAdapter((urlsplit(base_url).hostname or "").lower())
+    adapter = _PinnedAdapter(
+        (urlsplit(base_url).hostname or "").lower(),
+        public_only=not settings.MASTODON_API_BASE_URL_OVERRIDE,
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

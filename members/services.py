@@ -1,7 +1,5 @@
-import ipaddress
 import logging
 import secrets
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,7 +14,14 @@ from mastodon.errors import (
     MastodonServerError,
 )
 
-from members.mastodon_client import SCOPES, mastodon_client, register_app
+from members.mastodon_client import (
+    SCOPES,
+    PrivateAddressError,
+    UnknownHostError,
+    mastodon_client,
+    refuse_private_addresses,
+    register_app,
+)
 from members.models import MastodonApp, MastodonConnection, User
 from members.signals import x_account_linked
 from members.validators import normalise_mastodon_server, validate_mastodon_handle
@@ -170,11 +175,15 @@ def mastodon_connection_finish(
         "access_token": token,
         "scopes": " ".join(SCOPES),
     }
+    replaced = MastodonConnection.objects.filter(user=user).first()
     with transaction.atomic():
         connection, _ = MastodonConnection.objects.update_or_create(user=user, defaults=fields)
         if not user.mastodon_handle and _valid_handle(acct):
             User.objects.filter(pk=user.pk, mastodon_handle="").update(mastodon_handle=acct)
             user.mastodon_handle = acct
+    if replaced is not None and replaced.access_token != token:
+        # The earlier account's token is of no use any more: no access left lying around.
+        _revoke(replaced)
     return connection
 
 
@@ -187,6 +196,10 @@ def mastodon_connection_remove(*, user: User) -> bool | None:
     if connection is None:
         return None
     MastodonConnection.objects.filter(pk=connection.pk).delete()
+    return _revoke(connection)
+
+
+def _revoke(connection: MastodonConnection) -> bool:
     app = MastodonApp.objects.filter(server=connection.server).first()
     if app is None:
         return False
@@ -211,17 +224,15 @@ def _refuse_private_server(server: str) -> None:
     if settings.MASTODON_API_BASE_URL_OVERRIDE:
         return
     try:
-        addresses = {
-            str(info[4][0]) for info in socket.getaddrinfo(server, 443, proto=socket.IPPROTO_TCP)
-        }
-    except (OSError, UnicodeError) as error:
+        refuse_private_addresses(server)
+    except UnknownHostError as error:
         raise ValidationError(
             {"server": f"We could not find a server called {server}."}, code="unknown_server"
         ) from error
-    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
+    except PrivateAddressError as error:
         raise ValidationError(
             {"server": f"{server} is not a public Mastodon server."}, code="private_server"
-        )
+        ) from error
 
 
 def _unreachable(server: str, error: Exception) -> ValidationError:

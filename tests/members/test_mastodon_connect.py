@@ -248,6 +248,23 @@ def test_it_says_so_when_registration_fails(member: Client, fake: FakeMastodon) 
     assert not MastodonApp.objects.exists()
 
 
+def test_it_replaces_a_connection_and_revokes_the_earlier_token(
+    member: Client, member_user: User, fake: FakeMastodon
+) -> None:
+    _connect(member, fake)
+    earlier = MastodonConnection.objects.get(user=member_user).access_token
+    fake.account = FakeAccount(id="77", username="ada_work", display_name="Ada at work")
+
+    _connect(member, fake)
+
+    connection = MastodonConnection.objects.get(user=member_user)
+    assert connection.acct == f"ada_work@{SERVER}"
+    assert connection.access_token in fake.tokens()
+    assert earlier not in fake.tokens()
+    member_user.refresh_from_db()
+    assert member_user.mastodon_handle == f"ada@{SERVER}"  # the member's own words stay
+
+
 def test_it_disconnects_and_revokes_the_token(
     member: Client, member_user: User, fake: FakeMastodon
 ) -> None:

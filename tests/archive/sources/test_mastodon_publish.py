@@ -1,6 +1,7 @@
 """Posting to Mastodon for a member: Mastodon.py's real calls against a fake Mastodon
 server on 127.0.0.1, with Mastodon's shapes, Idempotency-Key and errors."""
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -251,6 +252,21 @@ def test_it_calls_a_timeout_an_outage_and_a_retry_with_the_key_posts_once(
 
     assert len(fake.statuses) == 1
     assert retried.external_id == fake.statuses[0]["uri"]
+
+
+def test_it_never_posts_to_a_server_whose_name_now_resolves_inside(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Connected while public; its DNS now answers with an internal address.
+    settings.MASTODON_API_BASE_URL_OVERRIDE = ""
+    answer = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: answer)
+
+    with pytest.raises(SourceUnavailable) as unavailable:
+        MastodonPublisher(server=SERVER, access_token="t").publish(text="A1 #KMers")
+
+    # Refused before connecting, not a connection that failed.
+    assert "social.example resolves to a non-public address" in str(unavailable.value.__cause__)
 
 
 def test_it_refuses_before_calling_at_300_posts_in_3_hours() -> None:
