@@ -192,6 +192,8 @@ MASTODON_API_BASE_URL_OVERRIDE = env.str("MASTODON_API_BASE_URL_OVERRIDE", defau
 MASTODON_CLIENT_NAME = env.str("MASTODON_CLIENT_NAME", default="Hashtag Commons")
 # Seconds a Mastodon server may take to answer before it counts as down.
 MASTODON_REQUEST_TIMEOUT = env.float("MASTODON_REQUEST_TIMEOUT", default=10.0)
+# Connect attempts a member may start per hour (each one calls the server they name).
+MASTODON_CONNECT_ATTEMPTS_PER_HOUR = env.int("MASTODON_CONNECT_ATTEMPTS_PER_HOUR", default=10)
 
 # --- Chats ------------------------------------------------------------------
 # Series occurrences are generated this many weeks ahead.

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from members.signals import x_account_linked
 from members.validators import normalise_mastodon_server, validate_mastodon_handle
 
 logger = logging.getLogger(__name__)
+CONNECT_ATTEMPT_WINDOW = 60 * 60
 
 PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
 
@@ -97,6 +99,7 @@ def mastodon_connection_start(
     """Check the server, register our app there if it is the first member from it, and
     return the server's authorisation page for this member."""
     server = normalise_mastodon_server(server)
+    _count_connect_attempt(user=user)
     _refuse_private_server(server)
     app = mastodon_app_register(server=server, redirect_uri=redirect_uri)
     state = secrets.token_urlsafe(32)
@@ -217,6 +220,24 @@ def _revoke(connection: MastodonConnection) -> bool:
         )
         return False
     return True
+
+
+def _count_connect_attempt(*, user: User) -> None:
+    """Each attempt makes us call a server a member named: a few an hour is plenty for a
+    person, and keeps the site from being anyone's request cannon."""
+    key = f"mastodon-connect-attempts:{user.pk}"
+    cache.add(key, 0, timeout=CONNECT_ATTEMPT_WINDOW)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=CONNECT_ATTEMPT_WINDOW)
+        attempts = 1
+    if attempts > settings.MASTODON_CONNECT_ATTEMPTS_PER_HOUR:
+        raise ValidationError(
+            "You have tried to connect a Mastodon account many times in the last hour."
+            " Please wait a while before trying again.",
+            code="too_many_attempts",
+        )
 
 
 def _refuse_private_server(server: str) -> None:

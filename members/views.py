@@ -37,7 +37,7 @@ MAX_CODE_LENGTH = 512
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
-    connection = mastodon_connection_of(user=member) if request.user == member else None
+    connection = mastodon_connection_of(user=member)
     return render(
         request, "members/profile.html", {"member": member, "mastodon_connection": connection}
     )

@@ -71,6 +71,36 @@ def test_it_connects_an_account_and_shows_it_on_the_profile(
     assert "Disconnect Mastodon" in page
 
 
+def test_it_marks_a_connected_handle_as_verified_for_everyone(
+    member: Client, member_user: User, fake: FakeMastodon, anonymous: Client
+) -> None:
+    profile = member_user.get_absolute_url()
+    badge = '<span class="badge" title="Confirmed by connecting the account">verified</span>'
+    assert badge not in anonymous.get(profile).content.decode()
+
+    _connect(member, fake)
+
+    page = anonymous.get(profile).content.decode()
+    assert f"Mastodon: @ada@{SERVER}" in page
+    assert badge in page
+    assert "Disconnect Mastodon" not in page
+
+
+def test_it_limits_how_often_a_member_may_start_connecting(
+    member: Client, fake: FakeMastodon, settings: Settings
+) -> None:
+    settings.MASTODON_CONNECT_ATTEMPTS_PER_HOUR = 3
+    for _ in range(3):
+        _to_server(member)
+
+    response = member.post(reverse(CONNECT), {"server": SERVER})
+
+    assert response.status_code == 200
+    assert "many times in the last hour" in response.content.decode()
+    assert len(fake.requests_to("/.well-known/oauth-authorization-server")) == 3
+    assert len(fake.requests_to("/api/v1/apps")) == 1
+
+
 def test_it_asks_only_for_the_scopes_it_needs_with_a_state(
     member: Client, fake: FakeMastodon
 ) -> None:
