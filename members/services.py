@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from mastodon.errors import (
+    MastodonAPIError,
     MastodonError,
     MastodonIllegalArgumentError,
     MastodonNetworkError,
@@ -29,6 +30,7 @@ from members.validators import normalise_mastodon_server, validate_mastodon_hand
 
 logger = logging.getLogger(__name__)
 CONNECT_ATTEMPT_WINDOW = 60 * 60
+ACCT_MAX = MastodonConnection._meta.get_field("acct").max_length or 0
 
 PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
 
@@ -165,14 +167,25 @@ def mastodon_connection_finish(
             f"{server} did not accept this sign-in (it may have expired). Please try again.",
             code="code_refused",
         ) from error
+    except MastodonAPIError as error:
+        if str(error.args[0]).startswith("Granted scopes"):
+            raise ValidationError(
+                f"{server} did not grant every permission we asked for: we need to read your"
+                " profile and to publish posts. Please connect again and allow both.",
+                code="scopes_refused",
+            ) from error
+        raise _unreachable(server, error) from error
     except (MastodonError, KeyError, TypeError) as error:
         raise _unreachable(server, error) from error
-    acct = str(account["acct"])
+    acct = str(account.get("acct") or "")
     if "@" not in acct:
         acct = f"{acct}@{server}"
+    account_id = str(account.get("id") or "")
+    if not acct.split("@")[0] or len(acct) > ACCT_MAX or not account_id or len(account_id) > 64:
+        raise _unreachable(server, ValueError("unusable account"))
     fields = {
         "server": server,
-        "account_id": str(account["id"]),
+        "account_id": account_id,
         "acct": acct,
         "account_url": _web_url(account.get("url")),
         "access_token": token,

@@ -42,6 +42,8 @@ class FakeAccount:
     id: str = "109876543210987654"
     username: str = "ada"
     display_name: str = "Ada Quillfeather"
+    # Empty: https://<domain>/@<username>, as Mastodon answers.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class _State:
     domain: str
     account: FakeAccount
     consent: bool = True
+    # Set: the scopes the member left ticked (some servers let them), whatever was asked.
+    granted_scope: str = ""
     apps: dict[str, _App] = field(default_factory=dict)
     codes: dict[str, _Grant] = field(default_factory=dict)
     tokens: dict[str, _Grant] = field(default_factory=dict)
@@ -159,6 +163,14 @@ class FakeMastodon:
     @consent.setter
     def consent(self, value: bool) -> None:
         self._state.consent = value
+
+    @property
+    def granted_scope(self) -> str:
+        return self._state.granted_scope
+
+    @granted_scope.setter
+    def granted_scope(self, value: str) -> None:
+        self._state.granted_scope = value
 
     @property
     def statuses(self) -> list[dict[str, Any]]:
@@ -252,7 +264,7 @@ def _account_object(state: _State, account: FakeAccount) -> dict[str, Any]:
         "group": False,
         "created_at": "2022-11-03T00:00:00.000Z",
         "note": "<p>Knowledge gardener.</p>",
-        "url": f"https://{state.domain}/@{account.username}",
+        "url": account.url or f"https://{state.domain}/@{account.username}",
         "uri": f"https://{state.domain}/users/{account.username}",
         "avatar": f"https://{state.domain}/avatars/{account.username}.png",
         "avatar_static": f"https://{state.domain}/avatars/{account.username}.png",
@@ -466,7 +478,7 @@ class _Handler(BaseHTTPRequestHandler):
         return HTTPStatus.OK, {
             "access_token": token,
             "token_type": "Bearer",
-            "scope": grant.scope,
+            "scope": self.state.granted_scope or grant.scope,
             "created_at": int(datetime.now(UTC).timestamp()),
         }
 

@@ -295,6 +295,53 @@ def test_it_replaces_a_connection_and_revokes_the_earlier_token(
     assert member_user.mastodon_handle == f"ada@{SERVER}"  # the member's own words stay
 
 
+def test_it_says_so_when_the_member_grants_too_little(member: Client, fake: FakeMastodon) -> None:
+    fake.granted_scope = "read:accounts"
+
+    response = _connect(member, fake)
+
+    assert response.status_code == 302
+    page = member.get(response["Location"]).content.decode()
+    assert "did not grant every permission we asked for" in page
+    assert not MastodonConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        FakeAccount(username="a" * 400),
+        FakeAccount(id="9" * 100),
+        FakeAccount(id=""),
+        FakeAccount(username=""),
+    ],
+)
+def test_it_refuses_an_account_no_mastodon_server_would_describe(
+    member: Client, fake: FakeMastodon, account: FakeAccount
+) -> None:
+    fake.account = account
+
+    response = _connect(member, fake)
+
+    assert response.status_code == 302
+    assert (
+        "did not answer as a Mastodon server does"
+        in member.get(response["Location"]).content.decode()
+    )
+    assert not MastodonConnection.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "//evil.example/"])
+def test_it_never_links_an_account_url_that_is_not_a_web_address(
+    member: Client, member_user: User, fake: FakeMastodon, url: str
+) -> None:
+    fake.account = FakeAccount(url=url)
+
+    _connect(member, fake)
+
+    assert MastodonConnection.objects.get().account_url == ""
+    assert url not in member.get(member_user.get_absolute_url()).content.decode()
+
+
 def test_it_disconnects_and_revokes_the_token(
     member: Client, member_user: User, fake: FakeMastodon
 ) -> None:
