@@ -83,7 +83,14 @@ class MastodonPublisher:
             )
         except MastodonError as error:
             raise self._translate(error) from error
-        post = _normalise(status, self.server)
+        try:
+            post = _normalise(status, self.server)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # Posted or not, we cannot tell: a retry with the same key finds out.
+            logger.info("Mastodon server %s answered an odd status", self.server)
+            raise SourceUnavailable(
+                f"{self.server} did not answer as a Mastodon server does."
+            ) from error
         # The archive's id of the parent (its uri), not the local id the server answers with.
         return replace(post, reply_to_id=reply_to_id) if reply_to_id else post
 

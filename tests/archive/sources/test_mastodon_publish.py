@@ -226,6 +226,15 @@ def test_it_calls_a_server_error_an_outage(
         publisher.publish(text="A5 #KMers")
 
 
+def test_it_calls_an_answer_that_is_no_status_an_outage(
+    publisher: MastodonPublisher, fake: FakeMastodon
+) -> None:
+    fake.fail_next(STATUSES, 200, "not a status")
+
+    with pytest.raises(SourceUnavailable, match="did not answer as a Mastodon server does"):
+        publisher.publish(text="A5 #KMers", idempotency_key="k")
+
+
 def test_it_calls_a_server_that_does_not_answer_an_outage(settings: Settings) -> None:
     with FakeMastodon() as gone:
         settings.MASTODON_API_BASE_URL_OVERRIDE = gone.base_url
