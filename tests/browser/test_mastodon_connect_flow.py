@@ -10,7 +10,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from members.models import MastodonConnection, User
-from tests.browser.tour import axe_violations
+from tests.browser.tour import axe_violations, horizontal_overflow
 from tests.browser.ui import field_label, sign_in
 from tests.fakes.mastodon_oauth import FakeMastodon
 
@@ -69,4 +69,5 @@ def test_it_shows_a_bad_server_name_next_to_the_field_at_phone_width(
         " Enter your server's name, like mastodon.social."
     )
     assert [v["id"] for v in axe_violations(page)] == []
+    assert horizontal_overflow(page) == 0
     assert not fake.apps

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytest_django.fixtures import Settings
 
+from archive.models import Post
 from archive.networks import Network
 from archive.selectors.publishers import mastodon_publisher_for
+from archive.services.ingest import posts_store
 from archive.sources.base import (
     Publisher,
     PublishRefused,
@@ -308,3 +310,22 @@ def test_it_finds_the_publisher_of_a_connected_member(
 
     assert publisher is not None
     assert publisher.publish(text="A1 #KMers").author.handle == f"ada@{SERVER}"
+
+
+@pytest.mark.django_db
+def test_it_returns_a_post_the_archive_stores_once(
+    publisher: MastodonPublisher, fake: FakeMastodon
+) -> None:
+    post = publisher.publish(text="A2 Stored once #KMers", idempotency_key="submit-9")
+
+    first = posts_store(posts=[post])
+    retried = publisher.publish(text="A2 Stored once #KMers", idempotency_key="submit-9")
+    again = posts_store(posts=[retried])
+
+    stored = Post.objects.get()
+    assert (first.new, first.skipped) == (1, [])
+    assert again.new == 0
+    assert stored.network == Network.MASTODON
+    assert stored.external_id == fake.statuses[0]["uri"]
+    assert stored.url == fake.statuses[0]["url"]
+    assert stored.author.handle == f"ada@{SERVER}"
