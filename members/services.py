@@ -215,6 +215,18 @@ def mastodon_connection_remove(*, user: User) -> bool | None:
     return _revoke(connection)
 
 
+def mastodon_connection_expire(*, user: User, access_token: str) -> bool:
+    """The member's server refused this token (revoked there): forget it, so that their
+    profile offers to connect again. Only that token: a reconnect made meanwhile stays."""
+    # Encrypted values differ on every write: compared here, under the row's lock.
+    with transaction.atomic():
+        connection = MastodonConnection.objects.select_for_update().filter(user=user).first()
+        if connection is None or connection.access_token != access_token:
+            return False
+        connection.delete()
+    return True
+
+
 def _revoke(connection: MastodonConnection) -> bool:
     app = MastodonApp.objects.filter(server=connection.server).first()
     if app is None:

@@ -342,6 +342,22 @@ def test_it_never_links_an_account_url_that_is_not_a_web_address(
     assert url not in member.get(member_user.get_absolute_url()).content.decode()
 
 
+def test_it_forgets_a_token_its_server_refuses_but_not_a_newer_one(
+    member: Client, member_user: User, fake: FakeMastodon
+) -> None:
+    _connect(member, fake)
+    refused = MastodonConnection.objects.get(user=member_user).access_token
+    _connect(member, fake)
+
+    assert not services.mastodon_connection_expire(user=member_user, access_token=refused)
+    assert MastodonConnection.objects.filter(user=member_user).exists()
+
+    current = MastodonConnection.objects.get(user=member_user).access_token
+    assert services.mastodon_connection_expire(user=member_user, access_token=current)
+    assert not MastodonConnection.objects.exists()
+    assert "Connect Mastodon" in member.get(member_user.get_absolute_url()).content.decode()
+
+
 def test_it_disconnects_and_revokes_the_token(
     member: Client, member_user: User, fake: FakeMastodon
 ) -> None:
