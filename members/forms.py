@@ -42,7 +42,7 @@ class MastodonServerForm(forms.Form):
     server = forms.CharField(
         label="Your Mastodon server",
         max_length=300,
-        help_text="The part of your handle after the second @, for example mastodon.social.",
+        help_text="Its web address, for example mastodon.social: usually the end of your handle.",
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "url",

@@ -109,9 +109,7 @@ def mastodon_connection_start(
         server=server, client_id=app.client_id, client_secret=app.client_secret
     )
     try:
-        url = client.auth_request_url(
-            redirect_uris=redirect_uri, scopes=SCOPES, state=state, force_login=True
-        )
+        url = client.auth_request_url(redirect_uris=redirect_uri, scopes=SCOPES, state=state)
     except MastodonError as error:
         raise _unreachable(server, error) from error
     return MastodonAuthorization(url=url, state=state, server=server)

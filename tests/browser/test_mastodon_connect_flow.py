@@ -65,7 +65,7 @@ def test_it_shows_a_bad_server_name_next_to_the_field_at_phone_width(
 
     field = page.get_by_label(field_label("Your Mastodon server"))
     expect(field).to_have_accessible_description(
-        "The part of your handle after the second @, for example mastodon.social."
+        "Its web address, for example mastodon.social: usually the end of your handle."
         " Enter your server's name, like mastodon.social."
     )
     assert [v["id"] for v in axe_violations(page)] == []
