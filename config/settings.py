@@ -190,6 +190,16 @@ BLUESKY_HANDLE = env.str("BLUESKY_HANDLE", default="")
 BLUESKY_APP_PASSWORD = env.str("BLUESKY_APP_PASSWORD", default="")
 BLUESKY_API_BASE_URL = env.str("BLUESKY_API_BASE_URL", default="https://bsky.social")
 
+# Mastodon: members connect an account on any server (an OAuth app is registered per server
+# on first use). The override sends every server's requests to one base URL (tests' fakes,
+# a local stand-in); empty in production, where private and loopback hosts are refused.
+MASTODON_API_BASE_URL_OVERRIDE = env.str("MASTODON_API_BASE_URL_OVERRIDE", default="")
+MASTODON_CLIENT_NAME = env.str("MASTODON_CLIENT_NAME", default="Hashtag Commons")
+# Seconds a Mastodon server may take to answer before it counts as down.
+MASTODON_REQUEST_TIMEOUT = env.float("MASTODON_REQUEST_TIMEOUT", default=10.0)
+# Connect attempts a member may start per hour (each one calls the server they name).
+MASTODON_CONNECT_ATTEMPTS_PER_HOUR = env.int("MASTODON_CONNECT_ATTEMPTS_PER_HOUR", default=10)
+
 # --- Chats ------------------------------------------------------------------
 # Series occurrences are generated this many weeks ahead.
 CHAT_GENERATION_WEEKS = env.int("CHAT_GENERATION_WEEKS", default=8)

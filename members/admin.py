@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
-from members.models import User
+from members.models import MastodonApp, MastodonConnection, User
 
 
 @admin.register(User)
@@ -30,3 +31,30 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(MastodonApp)
+class MastodonAppAdmin(admin.ModelAdmin):
+    """Our registrations at Mastodon servers. Deleting one makes the next member from that
+    server register the site again. The client secret is never shown."""
+
+    list_display = ("server", "created_at")
+    search_fields = ("server",)
+    fields = ("server", "client_id", "redirect_uri", "scopes", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(MastodonConnection)
+class MastodonConnectionAdmin(admin.ModelAdmin):
+    """Members' connected accounts; deleting one disconnects it (the token is never shown)."""
+
+    list_display = ("acct", "user", "created_at")
+    search_fields = ("acct", "user__username", "user__email")
+    fields = ("user", "server", "acct", "account_id", "account_url", "scopes", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from common.forms import TimeZoneField
 from members.models import User
+from members.validators import normalise_mastodon_server
 
 
 class LoginForm(AllauthLoginForm):
@@ -35,3 +36,23 @@ class ProfileForm(forms.ModelForm):
             "bluesky_handle": "For example name.bsky.social. Not verified.",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+
+
+class MastodonServerForm(forms.Form):
+    server = forms.CharField(
+        label="Your Mastodon server",
+        max_length=300,
+        help_text="Its web address, for example mastodon.social: usually the end of your handle.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "url",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "inputmode": "url",
+                "placeholder": "mastodon.social",
+            }
+        ),
+    )
+
+    def clean_server(self) -> str:
+        return normalise_mastodon_server(self.cleaned_data["server"])

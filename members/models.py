@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
+from encrypted_fields.fields import EncryptedTextField
 
 from common.timezones import validate_time_zone
 from members.validators import validate_bluesky_handle, validate_mastodon_handle
@@ -51,3 +52,36 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("members:profile", kwargs={"username": self.username})
+
+
+class MastodonApp(models.Model):
+    """Our OAuth app at one Mastodon server, registered there the first time a member of
+    that server connects. Registered again if our callback URL or scopes change."""
+
+    server = models.CharField(max_length=253, unique=True)
+    client_id = models.CharField(max_length=200)
+    client_secret = EncryptedTextField()
+    redirect_uri = models.URLField(max_length=500)
+    scopes = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.server
+
+
+class MastodonConnection(models.Model):
+    """A member's Mastodon account, connected by OAuth: they may post through it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mastodon_connection")
+    server = models.CharField(max_length=253)
+    # The account's id on its own server (an opaque string, as Mastodon's ids are).
+    account_id = models.CharField(max_length=64)
+    # user@server, however the server spells its own name.
+    acct = models.CharField(max_length=300)
+    account_url = models.URLField(max_length=500, blank=True)
+    access_token = EncryptedTextField()
+    scopes = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"@{self.acct}"

@@ -1,7 +1,7 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 
-from members.models import User
+from members.models import MastodonConnection, User
 
 
 def user_is_verified(*, user: User | AnonymousUser) -> bool:
@@ -11,3 +11,9 @@ def user_is_verified(*, user: User | AnonymousUser) -> bool:
     if user.has_verified_x:
         return True
     return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def mastodon_connection_of(*, user: User | AnonymousUser) -> MastodonConnection | None:
+    if not user.is_authenticated:
+        return None
+    return MastodonConnection.objects.filter(user=user).first()

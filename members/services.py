@@ -1,8 +1,36 @@
+import logging
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from mastodon.errors import (
+    MastodonAPIError,
+    MastodonError,
+    MastodonIllegalArgumentError,
+    MastodonNetworkError,
+    MastodonServerError,
+)
 
-from members.models import User
+from members.mastodon_client import (
+    SCOPES,
+    PrivateAddressError,
+    UnknownHostError,
+    mastodon_client,
+    refuse_private_addresses,
+    register_app,
+)
+from members.models import MastodonApp, MastodonConnection, User
 from members.signals import x_account_linked
+from members.validators import normalise_mastodon_server, validate_mastodon_handle
+
+logger = logging.getLogger(__name__)
+CONNECT_ATTEMPT_WINDOW = 60 * 60
+ACCT_MAX = MastodonConnection._meta.get_field("acct").max_length or 0
 
 PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
 
@@ -55,3 +83,224 @@ def member_unlink_x_account(*, user: User, x_user_id: str) -> None:
 
 def _link_archive_accounts(*, user: User | None, x_user_id: str) -> None:
     x_account_linked.send(sender=User, user=user, x_user_id=x_user_id)
+
+
+# --- Mastodon ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MastodonAuthorization:
+    """Where to send the member to authorise us, and the state their return must carry."""
+
+    url: str
+    state: str
+    server: str
+
+
+def mastodon_connection_start(
+    *, user: User, server: str, redirect_uri: str
+) -> MastodonAuthorization:
+    """Check the server, register our app there if it is the first member from it, and
+    return the server's authorisation page for this member."""
+    server = normalise_mastodon_server(server)
+    _count_connect_attempt(user=user)
+    _refuse_private_server(server)
+    app = mastodon_app_register(server=server, redirect_uri=redirect_uri)
+    state = secrets.token_urlsafe(32)
+    client = mastodon_client(
+        server=server, client_id=app.client_id, client_secret=app.client_secret
+    )
+    try:
+        url = client.auth_request_url(redirect_uris=redirect_uri, scopes=SCOPES, state=state)
+    except MastodonError as error:
+        raise _unreachable(server, error) from error
+    return MastodonAuthorization(url=url, state=state, server=server)
+
+
+def mastodon_app_register(*, server: str, redirect_uri: str) -> MastodonApp:
+    """Our app at the server: registered once, by whichever member comes first."""
+    scopes = " ".join(SCOPES)
+    app = MastodonApp.objects.filter(server=server).first()
+    if app is not None and app.redirect_uri == redirect_uri and app.scopes == scopes:
+        return app
+    # Outside any transaction: a slow server must not hold a database connection's locks.
+    try:
+        client_id, client_secret = register_app(server=server, redirect_uri=redirect_uri)
+    except (MastodonError, KeyError, TypeError, ValueError) as error:
+        raise _unreachable(server, error) from error
+    fields = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "redirect_uri": redirect_uri,
+        "scopes": scopes,
+    }
+    if app is not None:
+        MastodonApp.objects.filter(pk=app.pk).update(**fields)
+        app.refresh_from_db()
+        return app
+    # Two members of a new server at once: both register, the first row stays and the
+    # other app is never used (it is harmless, and servers prune unused apps).
+    app, _ = MastodonApp.objects.get_or_create(server=server, defaults=fields)
+    return app
+
+
+def mastodon_connection_finish(
+    *, user: User, server: str, code: str, redirect_uri: str
+) -> MastodonConnection:
+    """Exchange the code the server sent back for the member's token, and store it."""
+    app = MastodonApp.objects.filter(server=server).first()
+    if app is None:
+        raise ValidationError("Connecting to Mastodon failed. Please try again.", code="no_app")
+    client = mastodon_client(
+        server=server, client_id=app.client_id, client_secret=app.client_secret
+    )
+    try:
+        token = client.log_in(code=code, redirect_uri=redirect_uri, scopes=SCOPES)
+        account = client.account_verify_credentials()
+    except MastodonIllegalArgumentError as error:
+        # Mastodon.py's word for a failed exchange, whatever failed: its cause tells an
+        # outage from a refused (expired, used or forged) code.
+        if isinstance(error.__context__, (MastodonNetworkError, MastodonServerError)):
+            raise _unreachable(server, error) from error
+        logger.info("Mastodon code refused by %s (%s)", server, type(error).__name__)
+        raise ValidationError(
+            f"{server} did not accept this sign-in (it may have expired). Please try again.",
+            code="code_refused",
+        ) from error
+    except MastodonAPIError as error:
+        if str(error.args[0]).startswith("Granted scopes"):
+            raise ValidationError(
+                f"{server} did not grant every permission we asked for: we need to read your"
+                " profile and to publish posts. Please connect again and allow both.",
+                code="scopes_refused",
+            ) from error
+        raise _unreachable(server, error) from error
+    except (MastodonError, KeyError, TypeError) as error:
+        raise _unreachable(server, error) from error
+    acct = str(account.get("acct") or "")
+    if "@" not in acct:
+        acct = f"{acct}@{server}"
+    account_id = str(account.get("id") or "")
+    if not acct.split("@")[0] or len(acct) > ACCT_MAX or not account_id or len(account_id) > 64:
+        raise _unreachable(server, ValueError("unusable account"))
+    fields = {
+        "server": server,
+        "account_id": account_id,
+        "acct": acct,
+        "account_url": _web_url(account.get("url")),
+        "access_token": token,
+        "scopes": " ".join(SCOPES),
+    }
+    replaced = MastodonConnection.objects.filter(user=user).first()
+    with transaction.atomic():
+        connection, _ = MastodonConnection.objects.update_or_create(user=user, defaults=fields)
+        if not user.mastodon_handle and _valid_handle(acct):
+            User.objects.filter(pk=user.pk, mastodon_handle="").update(mastodon_handle=acct)
+            user.mastodon_handle = acct
+    if replaced is not None and replaced.access_token != token:
+        # The earlier account's token is of no use any more: no access left lying around.
+        _revoke(replaced)
+    return connection
+
+
+def mastodon_connection_remove(*, user: User) -> bool | None:
+    """Forget the member's token and revoke it at their server.
+
+    None: there was no connection. False: the token is gone here but the server did not
+    confirm the revocation (the member may revoke it in their server's settings)."""
+    connection = MastodonConnection.objects.filter(user=user).first()
+    if connection is None:
+        return None
+    MastodonConnection.objects.filter(pk=connection.pk).delete()
+    return _revoke(connection)
+
+
+def mastodon_connection_expire(*, user: User, access_token: str) -> bool:
+    """The member's server refused this token (revoked there): forget it, so that their
+    profile offers to connect again. Only that token: a reconnect made meanwhile stays."""
+    # Encrypted values differ on every write: compared here, under the row's lock.
+    with transaction.atomic():
+        connection = MastodonConnection.objects.select_for_update().filter(user=user).first()
+        if connection is None or connection.access_token != access_token:
+            return False
+        connection.delete()
+    return True
+
+
+def _revoke(connection: MastodonConnection) -> bool:
+    app = MastodonApp.objects.filter(server=connection.server).first()
+    if app is None:
+        return False
+    client = mastodon_client(
+        server=connection.server,
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        access_token=connection.access_token,
+    )
+    try:
+        client.revoke_access_token()
+    except MastodonError as error:
+        logger.info(
+            "Mastodon revocation at %s failed (%s)", connection.server, type(error).__name__
+        )
+        return False
+    return True
+
+
+def _count_connect_attempt(*, user: User) -> None:
+    """Each attempt makes us call a server a member named: a few an hour is plenty for a
+    person, and keeps the site from being anyone's request cannon."""
+    key = f"mastodon-connect-attempts:{user.pk}"
+    cache.add(key, 0, timeout=CONNECT_ATTEMPT_WINDOW)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=CONNECT_ATTEMPT_WINDOW)
+        attempts = 1
+    if attempts > settings.MASTODON_CONNECT_ATTEMPTS_PER_HOUR:
+        raise ValidationError(
+            "You have tried to connect a Mastodon account many times in the last hour."
+            " Please wait a while before trying again.",
+            code="too_many_attempts",
+        )
+
+
+def _refuse_private_server(server: str) -> None:
+    """No server name may lead us to a private, loopback or otherwise internal address."""
+    if settings.MASTODON_API_BASE_URL_OVERRIDE:
+        return
+    try:
+        refuse_private_addresses(server)
+    except UnknownHostError as error:
+        raise ValidationError(
+            {"server": f"We could not find a server called {server}."}, code="unknown_server"
+        ) from error
+    except PrivateAddressError as error:
+        raise ValidationError(
+            {"server": f"{server} is not a public Mastodon server."}, code="private_server"
+        ) from error
+
+
+def _unreachable(server: str, error: Exception) -> ValidationError:
+    # The error's type only: its text may quote what the server sent back.
+    logger.info("Mastodon server %s failed: %s", server, type(error).__name__)
+    return ValidationError(
+        {"server": f"{server} did not answer as a Mastodon server does. Please try again later."},
+        code="server_unavailable",
+    )
+
+
+def _valid_handle(acct: str) -> bool:
+    try:
+        validate_mastodon_handle(acct)
+    except ValidationError:
+        return False
+    return len(acct) <= (User._meta.get_field("mastodon_handle").max_length or 0)
+
+
+def _web_url(value: object) -> str:
+    """A link the server gave us, kept only if it is a web address we may show as a link."""
+    url = str(value or "")
+    schemes = ("https", "http") if settings.MASTODON_API_BASE_URL_OVERRIDE else ("https",)
+    parts = urlsplit(url)
+    if len(url) > 500 or parts.scheme not in schemes or not parts.hostname:
+        return ""
+    return url

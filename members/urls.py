@@ -5,5 +5,8 @@ from members import views
 app_name = "members"
 urlpatterns = [
     path("profile/edit/", views.profile_edit, name="profile_edit"),
+    path("profile/mastodon/", views.mastodon_connect, name="mastodon_connect"),
+    path("profile/mastodon/callback/", views.mastodon_callback, name="mastodon_callback"),
+    path("profile/mastodon/disconnect/", views.mastodon_disconnect, name="mastodon_disconnect"),
     path("members/<str:username>/", views.profile, name="profile"),
 ]

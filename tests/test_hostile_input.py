@@ -35,6 +35,8 @@ FORM = "application/x-www-form-urlencoded"
 # collected from the forms themselves), and the time-zone picker's prefixed fields.
 RAW_KEYS = {"after", "before", "direction", "handle", "next", "p", "page", "q", "view"}
 RAW_KEYS |= {"title", "description", "suggestion", "tz-time_zone", "tz-next"}
+# The Mastodon OAuth callback's query.
+RAW_KEYS |= {"code", "state", "error"}
 # Samples for the admin's parameters, which the URL contract leaves out.
 ADMIN_SAMPLES = {"app_label": "members", "object_id": "7", "content_type_id": "7", "id": "7"}
 

@@ -123,9 +123,14 @@ class Publisher(Protocol):
 
     network: Network
 
-    def publish(self, *, text: str, reply_to_id: str | None = None) -> "NormalisedPost":
+    def publish(
+        self, *, text: str, reply_to_id: str | None = None, idempotency_key: str | None = None
+    ) -> "NormalisedPost":
         """Send the post; return it as the network stored it, normalised like a pulled one,
         so the ingest service stores it as the next pull would.
+
+        `idempotency_key` (one per submit) is handed to networks that honour one (Mastodon's
+        Idempotency-Key header), so a retried request never posts twice there.
 
         Raises PublishRefused, RateLimited, SourceAuthError (token expired or revoked)
         or SourceUnavailable."""
