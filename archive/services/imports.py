@@ -1,0 +1,292 @@
+"""Archive files in: one path for `import_posts` and the organisers' upload.
+
+Every page a reader yields is stored as a pulled page is (posts_store, one transaction),
+so posts land in the community's chats by time and hashtags exactly as pulled posts do,
+and importing a file twice adds nothing.
+"""
+
+import gzip
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from io import BytesIO
+from typing import IO, BinaryIO, cast
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from archive.imports.formats import FORMATS, HEAD_BYTES, Format, format_detect
+from archive.models import ImportJob, PostPlacement
+from archive.services.ingest import posts_store
+from archive.sources.base import Page
+from chats.models import Chat
+from community.models import Community
+from members.models import User
+
+logger = logging.getLogger(__name__)
+
+DETECT = "detect"
+# Reasons kept beyond this are counted only: a bad file can have millions.
+MAX_REASONS = 50
+GZIP_MAGIC = b"\x1f\x8b"
+# A running job whose heartbeat is older than this lost its worker: another may take it.
+JOB_STALE_AFTER = timedelta(minutes=2)
+PROGRESS_SAVE_EVERY = 1.0  # seconds
+
+
+@dataclass
+class ImportSummary:
+    format: str
+    pages: int = 0
+    new: int = 0
+    refreshed: int = 0
+    skipped: int = 0
+    reasons: list[str] = field(default_factory=list)
+    # (network, external id) of every post stored, and where it went in the community.
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    in_chats: set[tuple[str, str]] = field(default_factory=set)
+    in_stream: set[tuple[str, str]] = field(default_factory=set)
+    chats: set[int] = field(default_factory=set)
+    # Why the file stopped being read before its end (damaged, cut short), or "".
+    stopped: str = ""
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.refreshed
+
+    @property
+    def elsewhere(self) -> int:
+        return len(self.seen - self.in_chats - self.in_stream)
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.append(reason)
+
+
+Progress = Callable[[int, ImportSummary], None]
+
+
+def import_format_choose(*, stream: BinaryIO, format: str | None) -> Format:
+    """The format named, or the one the stream's first bytes show; the stream is rewound."""
+    if format and format != DETECT:
+        if format not in FORMATS:
+            raise ValidationError({"format": f"Unknown format “{format[:40]}”."})
+        return FORMATS[format]
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    if head.startswith(GZIP_MAGIC):
+        try:
+            head = gzip.GzipFile(fileobj=BytesIO(head)).read1(HEAD_BYTES)
+        except (OSError, EOFError):
+            pass  # a head cut mid-block still often decompresses; if not, nothing is found
+    found = format_detect(head)
+    if found is None:
+        names = ", ".join(FORMATS)
+        raise ValidationError(
+            {"format": f"This file is in none of the formats we can tell apart ({names}): "
+                       "choose its format, or check that it is the file you meant."}
+        )  # fmt: skip
+    return found
+
+
+def community_hashtags(*, community: Community) -> frozenset[str]:
+    """Every hashtag the community's chats are held on, lower case, without '#'."""
+    extra = Chat.objects.filter(community=community).values_list("extra_hashtags", flat=True)
+    tags = {community.hashtag, *getattr(community, "extra_hashtags", ())}
+    tags.update(tag for chat_tags in extra for tag in chat_tags or ())
+    return frozenset(tag.lower().lstrip("#") for tag in tags if tag)
+
+
+def posts_import(
+    *,
+    stream: BinaryIO,
+    format: str | None,
+    community: Community,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Read the file (gzip or not) in the format given or detected and store every page.
+
+    Raises ValidationError when the format is unknown, cannot be told, or its reader is
+    not installed; anything wrong inside the file becomes a reason, never an error.
+    """
+    chosen = import_format_choose(stream=stream, format=format)
+    try:
+        reader = chosen.reader()
+    except ImportError as error:
+        logger.warning("Reader of %s unavailable: %s", chosen.name, error)
+        raise ValidationError(
+            {"format": f"This site cannot read {chosen.description} files yet."}
+        ) from error
+    summary = ImportSummary(format=chosen.name)
+    head = stream.read(2)
+    stream.seek(0)
+    content: IO[bytes] = gzip.GzipFile(fileobj=stream) if head == GZIP_MAGIC else stream
+    hashtags = community_hashtags(community=community) if chosen.filtered else frozenset()
+    try:
+        for page in reader(cast(BinaryIO, content), hashtags=hashtags):
+            _page_store(page, community, summary)
+            if progress is not None:
+                progress(stream.tell(), summary)
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        # What was read before stays stored; the organiser is told where it stopped.
+        summary.stopped = f"The file is damaged or cut short after byte {stream.tell():,}: {error}"
+    return summary
+
+
+def _page_store(page: Page, community: Community, summary: ImportSummary) -> None:
+    for item in page.skipped:
+        summary.skip(item.reason)
+    if not page.posts and not page.result_count:
+        return
+    summary.pages += 1
+    keys = {(post.network, post.external_id) for post in page.posts}
+    by_network: dict[str, list[str]] = {}
+    for network, external_id in keys:
+        by_network.setdefault(network, []).append(external_id)
+    matches = Q()
+    for network, ids in by_network.items():
+        matches |= Q(post__network=network, post__external_id__in=ids)
+    with transaction.atomic():
+        stored = posts_store(posts=page.posts)
+        placed = (
+            list(
+                PostPlacement.objects.filter(matches, community=community).values_list(
+                    "post__network", "post__external_id", "chat_id"
+                )
+            )
+            if keys
+            else []
+        )
+    for item in stored.skipped:
+        summary.skip(f"post {item.external_id or '(no id)'}: {item.reason}")
+    summary.new += stored.new
+    summary.refreshed += stored.refreshed
+    summary.seen |= keys
+    for network, external_id, chat_id in placed:
+        (summary.in_chats if chat_id else summary.in_stream).add((network, external_id))
+        if chat_id:
+            summary.chats.add(chat_id)
+
+
+# --- The organisers' upload ----------------------------------------------------------
+
+
+def import_job_create(
+    *, community: Community, user: User, name: str, content: bytes, format: str
+) -> ImportJob:
+    """Keep an uploaded file for a worker; refuse at once what no worker could read.
+
+    The caller enqueues import_run once the transaction commits."""
+    limit = settings.ARCHIVE_IMPORT_MAX_BYTES
+    if len(content) > limit:
+        raise ValidationError({"file": _too_big(len(content), limit)})
+    if not content:
+        raise ValidationError({"file": "The file is empty."})
+    chosen = import_format_choose(stream=BytesIO(content), format=format)
+    return ImportJob.objects.create(
+        community=community,
+        uploaded_by=user,
+        format=chosen.name,
+        file_name=name[:255],
+        data=content,
+        size=len(content),
+    )
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (
+        f"The file is {size / 1_000_000:.1f} MB; files of up to {limit / 1_000_000:.0f} MB "
+        "can be uploaded. Split it, or ask the site's operator to import it with "
+        "`manage.py import_posts`."
+    )
+
+
+def import_too_big_message(*, size: int) -> str:
+    return _too_big(size, settings.ARCHIVE_IMPORT_MAX_BYTES)
+
+
+def import_job_claim(*, job_id: int) -> bool:
+    """Take the job for this worker: once, or again when its worker stopped beating."""
+    now = timezone.now()
+    waiting = Q(status=ImportJob.Status.QUEUED) | Q(
+        status=ImportJob.Status.RUNNING, heartbeat_at__lt=now - JOB_STALE_AFTER
+    )
+    claimed = ImportJob.objects.filter(waiting, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now
+    )
+    return claimed == 1
+
+
+def import_job_run(*, job_id: int) -> str:
+    """Run a claimed-here job to its end; returns what happened, for the task's log."""
+    if not import_job_claim(job_id=job_id):
+        return "not claimed: done, failed, or another worker is on it"
+    job = ImportJob.objects.select_related("community").get(pk=job_id)
+    saver = _ProgressSaver(job_id)
+    try:
+        summary = posts_import(
+            stream=BytesIO(bytes(job.data)),
+            format=job.format,
+            community=job.community,
+            progress=saver,
+        )
+    except ValidationError as error:
+        _job_finish(job_id, status=ImportJob.Status.FAILED, error=" ".join(error.messages))
+        return "failed: " + " ".join(error.messages)
+    except Exception:
+        logger.exception("Import job %s stopped on an error", job_id)
+        _job_finish(
+            job_id,
+            status=ImportJob.Status.FAILED,
+            error="The import stopped on an unexpected error; the site's operator can see why "
+            "in the logs. What was read before it is kept.",
+        )
+        raise
+    _job_finish(
+        job_id,
+        status=ImportJob.Status.FAILED if summary.stopped else ImportJob.Status.DONE,
+        error=summary.stopped[:500],
+        progress_bytes=job.size,
+        **_counts(summary),
+    )
+    return f"{summary.new} new, {summary.refreshed} updated, {summary.skipped} skipped"
+
+
+def _counts(summary: ImportSummary) -> dict[str, object]:
+    return {
+        "new_count": summary.new,
+        "updated_count": summary.refreshed,
+        "skipped_count": summary.skipped,
+        "in_chats_count": len(summary.in_chats),
+        "reasons": summary.reasons,
+    }
+
+
+def _job_finish(job_id: int, *, status: str, error: str = "", **fields: object) -> None:
+    # The file goes as the job ends, whichever way: it was only kept for the worker.
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status, error=error, data=b"", finished_at=timezone.now(), **fields
+    )
+
+
+class _ProgressSaver:
+    """Saves the job's progress and heartbeat, at most every PROGRESS_SAVE_EVERY seconds."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.last = 0.0
+
+    def __call__(self, position: int, summary: ImportSummary) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_SAVE_EVERY:
+            return
+        self.last = now
+        ImportJob.objects.filter(pk=self.job_id).update(
+            progress_bytes=position, heartbeat_at=timezone.now(), **_counts(summary)
+        )
