@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from archive.models import SyncCursor
-from archive.services import pulls, usage
+from archive.services import imports, pulls, usage
 from archive.services.ingest import PullResult
 from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from chats.models import Chat
@@ -141,3 +141,18 @@ def reconcile_usage() -> str:
         logger.warning("X's usage count not fetched: %s", error)
         return f"unavailable: {error}"
     return f"{days} days of X's usage stored"
+
+
+@shared_task(
+    bind=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=OUTAGES,
+    retry_backoff=2,
+    retry_backoff_max=60,
+)
+def import_run(self: Task, job_id: int) -> str:
+    """Read an uploaded archive file into the archive (imports.import_job_run).
+
+    Claimed by a conditional UPDATE, so a redelivered task never runs a job twice at
+    once; one whose worker died is taken again once its heartbeat is stale."""
+    return imports.import_job_run(job_id=job_id)

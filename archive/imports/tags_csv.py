@@ -28,7 +28,6 @@ _STATUS_URL_RE = re.compile(r"/status(?:es)?/([0-9]{1,19})")
 _URL_RE = re.compile(r"https?://[^\s<>\"'\u3000]+", re.IGNORECASE)
 _MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,15})(?!\w)", re.ASCII)
 _HASHTAG_RE = re.compile(r"(?<![\w&])[#\uff03](\w*[^\W\d]\w*)")
-_TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 
 
 class _Unusable(Exception):
@@ -119,9 +118,13 @@ def _v2_page(row: Mapping[str, str]) -> dict[str, Any]:
     if text.startswith("RT @"):
         raise _Unusable("is a repost")
     try:
-        created_at = datetime.strptime((row.get("created_at") or "").strip(), _TWITTER_TIME)
+        # X's v1.1 format: "Tue Nov 24 17:05:09 +0000 2015".
+        created_at = datetime.strptime(
+            (row.get("created_at") or "").strip(), "%a %b %d %H:%M:%S %z %Y"
+        )
     except ValueError:
-        raise _Unusable(f"created_at {row.get('created_at', '')[:40]!r} is not X's time format")
+        value = (row.get("created_at") or "")[:40]
+        raise _Unusable(f"created_at {value!r} is not X's time format") from None
     entities, media = _entities(row.get("entities_str") or "", text, post_id)
     item: dict[str, Any] = {
         "id": post_id,

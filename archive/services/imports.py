@@ -5,6 +5,7 @@ so posts land in the community's chats by time and hashtags exactly as pulled po
 and importing a file twice adds nothing.
 """
 
+import contextlib
 import gzip
 import logging
 import time
@@ -81,10 +82,9 @@ def import_format_choose(*, stream: BinaryIO, format: str | None) -> Format:
     head = stream.read(HEAD_BYTES)
     stream.seek(0)
     if head.startswith(GZIP_MAGIC):
-        try:
+        # A head cut mid-block still decompresses its start; if not, nothing is found.
+        with contextlib.suppress(OSError, EOFError):
             head = gzip.GzipFile(fileobj=BytesIO(head)).read1(HEAD_BYTES)
-        except (OSError, EOFError):
-            pass  # a head cut mid-block still often decompresses; if not, nothing is found
     found = format_detect(head)
     if found is None:
         names = ", ".join(FORMATS)
