@@ -36,7 +36,14 @@ class _Unusable(Exception):
 
 def pages(stream: BinaryIO, *, hashtags: frozenset[str]) -> Iterator[Page]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.reader(text)
+    try:
+        yield from _pages(csv.reader(text), hashtags)
+    finally:
+        # Else the wrapper, once collected, closes the caller's stream.
+        text.detach()
+
+
+def _pages(reader: Any, hashtags: frozenset[str]) -> Iterator[Page]:
     try:
         header = [column.strip().lower() for column in next(reader)]
     except (StopIteration, csv.Error):
