@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+# The exports' finished chat, its posts and its frozen clock: what a round trip exports.
+from tests.archive.exports.conftest import chat, discussed, frozen_now, say  # noqa: F401
+
 TAGS_COLUMNS = (
     "id_str", "from_user", "text", "created_at", "time", "geo_coordinates", "user_lang",
     "in_reply_to_user_id_str", "in_reply_to_screen_name", "from_user_id_str",
