@@ -202,12 +202,11 @@ def _v2_url(entity: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _found_entities(text: str) -> dict[str, Any]:
-    urls = [
-        {"start": m.start(), "end": m.end(), "url": m[0].rstrip(".,;:!?)")}
-        for m in _URL_RE.finditer(text)
-    ]
-    for url in urls:
-        url["end"] = url["start"] + len(url["url"])
+    urls: list[dict[str, Any]] = []
+    for match in _URL_RE.finditer(text):
+        # Closing punctuation after a link is the sentence's, not the link's.
+        url = match[0].rstrip(".,;:!?)")
+        urls.append({"start": match.start(), "end": match.start() + len(url), "url": url})
     mentions = [
         {"start": m.start(), "end": m.end(), "username": m[1]} for m in _MENTION_RE.finditer(text)
     ]

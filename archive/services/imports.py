@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from io import BytesIO
-from typing import IO, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -126,10 +126,10 @@ def posts_import(
     summary = ImportSummary(format=chosen.name)
     head = stream.read(2)
     stream.seek(0)
-    content: IO[bytes] = gzip.GzipFile(fileobj=stream) if head == GZIP_MAGIC else stream
+    content = cast(BinaryIO, gzip.GzipFile(fileobj=stream)) if head == GZIP_MAGIC else stream
     hashtags = community_hashtags(community=community) if chosen.filtered else frozenset()
     try:
-        for page in reader(cast(BinaryIO, content), hashtags=hashtags):
+        for page in reader(content, hashtags=hashtags):
             _page_store(page, community, summary)
             if progress is not None:
                 progress(stream.tell(), summary)
