@@ -31,6 +31,10 @@ class Format:
     # owner: only those carrying the community's hashtags are imported. A search archive
     # is kept whole, as before: the ingest service places each post by its hashtags.
     filtered: bool
+    # twarc pages are what a pull reads: a post already archived takes their newer counts,
+    # as from a pull. Other files know less (TAGS has no display names, likes or
+    # conversations) or are older: a post already archived is left as it is.
+    refreshes: bool = False
 
     def reader(self) -> Reader:
         return cast(Reader, importlib.import_module(self.module).pages)
@@ -88,6 +92,7 @@ FORMATS: dict[str, Format] = {
             "X API v2 search pages as JSON lines (twarc2 search)",
             _is_twarc,
             filtered=False,
+            refreshes=True,
         ),
         Format(
             "tags",

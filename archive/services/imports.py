@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from archive.imports.formats import FORMATS, HEAD_BYTES, Format, format_detect
-from archive.models import ImportJob, PostPlacement
+from archive.models import ImportJob, Post, PostPlacement
 from archive.services.ingest import posts_store
 from archive.sources.base import Page
 from chats.models import Chat
@@ -46,6 +46,8 @@ class ImportSummary:
     pages: int = 0
     new: int = 0
     refreshed: int = 0
+    # Already archived and left as they were (formats that do not refresh).
+    kept: int = 0
     skipped: int = 0
     reasons: list[str] = field(default_factory=list)
     # (network, external id) of every post stored, and where it went in the community.
@@ -130,7 +132,7 @@ def posts_import(
     hashtags = community_hashtags(community=community) if chosen.filtered else frozenset()
     try:
         for page in reader(content, hashtags=hashtags):
-            _page_store(page, community, summary)
+            _page_store(page, community, summary, refresh=chosen.refreshes)
             if progress is not None:
                 progress(stream.tell(), summary)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
@@ -139,7 +141,7 @@ def posts_import(
     return summary
 
 
-def _page_store(page: Page, community: Community, summary: ImportSummary) -> None:
+def _page_store(page: Page, community: Community, summary: ImportSummary, *, refresh: bool) -> None:
     for item in page.skipped:
         summary.skip(item.reason)
     if not page.posts and not page.result_count:
@@ -149,14 +151,20 @@ def _page_store(page: Page, community: Community, summary: ImportSummary) -> Non
     by_network: dict[str, list[str]] = {}
     for network, external_id in keys:
         by_network.setdefault(network, []).append(external_id)
-    matches = Q()
+    placements, posts = Q(), Q()
     for network, ids in by_network.items():
-        matches |= Q(post__network=network, post__external_id__in=ids)
+        placements |= Q(post__network=network, post__external_id__in=ids)
+        posts |= Q(network=network, external_id__in=ids)
     with transaction.atomic():
-        stored = posts_store(posts=page.posts)
+        to_store = page.posts
+        if not refresh and keys:
+            archived = set(Post.objects.filter(posts).values_list("network", "external_id"))
+            to_store = tuple(p for p in page.posts if (p.network, p.external_id) not in archived)
+            summary.kept += len(page.posts) - len(to_store)
+        stored = posts_store(posts=to_store)
         placed = (
             list(
-                PostPlacement.objects.filter(matches, community=community).values_list(
+                PostPlacement.objects.filter(placements, community=community).values_list(
                     "post__network", "post__external_id", "chat_id"
                 )
             )
@@ -261,7 +269,7 @@ def import_job_run(*, job_id: int) -> str:
 def _counts(summary: ImportSummary) -> dict[str, object]:
     return {
         "new_count": summary.new,
-        "updated_count": summary.refreshed,
+        "updated_count": summary.refreshed + summary.kept,
         "skipped_count": summary.skipped,
         "in_chats_count": len(summary.in_chats),
         "reasons": summary.reasons,

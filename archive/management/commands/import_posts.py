@@ -64,10 +64,16 @@ class Command(BaseCommand):
         write = self.stdout.write
         write(f"Imported {file} ({summary.format}) for {community.name} (#{community.hashtag}).")
         write(f"Pages: {summary.pages:,}")
-        write(
-            f"Posts stored: {summary.stored:,} "
-            f"({summary.new:,} new, {summary.refreshed:,} refreshed)"
-        )
+        if summary.kept:
+            write(
+                f"Posts stored: {summary.stored:,} ({summary.new:,} new); {summary.kept:,} "
+                "already archived, left as they were"
+            )
+        else:
+            write(
+                f"Posts stored: {summary.stored:,} "
+                f"({summary.new:,} new, {summary.refreshed:,} refreshed)"
+            )
         write(
             f"In this community: {len(summary.in_chats):,} in {len(summary.chats):,} chats, "
             f"{len(summary.in_stream):,} in the between-chat stream, "

@@ -104,6 +104,22 @@ def test_it_stores_a_post_once_when_a_later_pull_brings_it_again(
     assert PostPlacement.objects.filter(community=community).count() == 3
 
 
+def test_it_leaves_posts_a_pull_archived_as_the_pull_stored_them(
+    tmp_path: Path, community: Community, chat: Chat, tweets: list[dict[str, Any]]
+) -> None:
+    tweets[1]["public_metrics"]["like_count"] = 12
+    archive_tweets(tweets[:2], users=USERS.values())
+    rows = [tags_row(t, USERS[t["author_id"]]) for t in tweets]
+
+    output = _import(_write(tmp_path, tags_csv(rows)), community.slug)
+
+    # A sheet knows no display names and no likes: it must not blank what a pull knew.
+    assert "Posts stored: 2 (2 new); 2 already archived, left as they were" in output
+    answer = Post.objects.select_related("author").get(external_id=tweets[1]["id"])
+    assert (answer.author.display_name, answer.like_count) == ("Alice A", 12)
+    assert "3 in 1 chats" in output
+
+
 def test_it_adds_nothing_when_the_same_file_is_imported_twice(
     tmp_path: Path, community: Community, chat: Chat, tweets: list[dict[str, Any]]
 ) -> None:
@@ -114,7 +130,7 @@ def test_it_adds_nothing_when_the_same_file_is_imported_twice(
     output = _import(path, community.slug)
 
     assert list(Post.objects.order_by("pk").values_list("pk", "external_id", "html")) == before
-    assert "Posts stored: 4 (0 new, 4 refreshed)" in output
+    assert "Posts stored: 0 (0 new); 4 already archived, left as they were" in output
 
 
 def test_it_skips_what_it_cannot_use_with_its_line_and_keeps_the_rest(

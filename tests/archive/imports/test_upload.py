@@ -100,7 +100,7 @@ def test_it_imports_an_uploaded_file_in_a_worker_and_shows_the_result(
     assert job.progress_bytes == job.size
     assert Post.objects.count() == 3
     page = organiser.get(_page_url(community)).content.decode()
-    assert "3 new posts, 0 already archived (updated)," in page
+    assert "3 new posts, 0 already in the archive," in page
     assert "0 skipped; 3 in this community" in page
     assert "data-poll-url" not in page
 
