@@ -36,6 +36,9 @@ def pages(stream: BinaryIO, *, hashtags: frozenset[str]) -> Iterator[Page]:
     except ValueError as error:
         yield _refused(f"record 0: not a JSON document ({error})")
         return
+    except RecursionError:
+        yield _refused("record 0: not a transcript export: nested too deeply")
+        return
     records = document.get("posts") if isinstance(document, dict) else None
     if not isinstance(records, list):
         yield _refused("record 0: not a transcript export: it has no list of posts")
