@@ -153,8 +153,8 @@ IMPORT_TIME_LIMIT = 1800
     bind=True,
     max_retries=MAX_RETRIES,
     autoretry_for=OUTAGES,
-    retry_backoff=2,
-    retry_backoff_max=60,
+    # The retry finds the job still claimed: it takes it over once the heartbeat is stale.
+    default_retry_delay=int(imports.JOB_STALE_AFTER.total_seconds()) + 30,
     soft_time_limit=IMPORT_TIME_LIMIT - 60,
     time_limit=IMPORT_TIME_LIMIT,
 )

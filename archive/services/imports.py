@@ -17,7 +17,7 @@ from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -247,6 +247,8 @@ def import_job_run(*, job_id: int) -> str:
     except ValidationError as error:
         _job_finish(job_id, status=ImportJob.Status.FAILED, error=" ".join(error.messages))
         return "failed: " + " ".join(error.messages)
+    except DatabaseError:
+        raise  # our database went away: the task retries, and the import resumes idempotently
     except Exception:
         logger.exception("Import job %s stopped on an error", job_id)
         _job_finish(

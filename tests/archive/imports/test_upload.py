@@ -208,3 +208,22 @@ def test_it_shows_hostile_file_names_as_text(organiser: Client, community: Commu
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;.csv" in page
     assert ImportJob.objects.count() == 3
+
+
+def test_it_fails_a_job_its_import_crashed_without_losing_the_reason_for_the_operator(
+    community: Community, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    job = _job(community)
+
+    def crash(**kwargs: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("archive.services.imports.posts_import", crash)
+    with pytest.raises(RuntimeError):
+        import_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert "unexpected error" in job.error
+    assert job.data.tobytes() == b""
+    assert "Import job" in caplog.text
