@@ -67,7 +67,7 @@ def get_import_job_for_importer(request: HttpRequest, slug: str, pk: int) -> Imp
     """One of the community's import jobs, for those who may import; the file's bytes
     are left in the database."""
     community = get_community_for_importer(request, slug)
-    jobs = ImportJob.objects.defer("data")
+    jobs = ImportJob.objects.select_related("uploaded_by").defer("data")
     job = get_object_or_404(jobs, pk=pk, community=community)
     job.community = community
     return job

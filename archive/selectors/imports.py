@@ -7,4 +7,5 @@ RECENT_JOBS = 10
 
 
 def import_jobs_recent(*, community: Community) -> list[ImportJob]:
-    return list(ImportJob.objects.filter(community=community).defer("data")[:RECENT_JOBS])
+    jobs = ImportJob.objects.filter(community=community).select_related("uploaded_by")
+    return list(jobs.defer("data")[:RECENT_JOBS])

@@ -227,3 +227,20 @@ def test_it_fails_a_job_its_import_crashed_without_losing_the_reason_for_the_ope
     assert "unexpected error" in job.error
     assert job.data.tobytes() == b""
     assert "Import job" in caplog.text
+
+
+def test_it_answers_the_import_page_in_a_fixed_number_of_queries(
+    organiser: Client, community: Community, django_assert_max_num_queries: Any
+) -> None:
+    _job(community, status="done", reasons=["line 2: post 1: bad"], skipped_count=1)
+    organiser.get(_page_url(community))
+    with django_assert_max_num_queries(12) as few:
+        organiser.get(_page_url(community))
+    for _ in range(8):
+        _job(community, status="done", uploaded_by=community.created_by)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = organiser.get(_page_url(community)).content.decode()
+
+    assert page.count('class="import-job"') == 9
+    assert page.count(f"by {community.created_by.public_name}") == 8
