@@ -210,3 +210,16 @@ def test_it_refuses_a_csv_that_is_no_tags_sheet_and_reads_a_gzipped_one(
     assert "Posts stored: 4 (4 new, 0 refreshed)" in detected
     with pytest.raises(Exception, match="none of the formats we can tell apart"):
         _import(other, community.slug)
+
+
+def test_it_imports_the_sample_sheet_a_fresh_clone_ships(community: Community) -> None:
+    sample = Path(__file__).resolve().parents[3] / "docs/samples/tags-kmers-2015-11-24.csv"
+
+    output = _import(sample, community.slug)
+
+    assert "Posts stored: 4 (4 new, 0 refreshed)" in output
+    assert "0 in 0 chats, 4 in the between-chat stream" in output
+    assert "line 6: post 669225408048966656: is a repost" in output
+    reply = Post.objects.get(external_id="669225156491390976")
+    assert reply.reply_to_id == "669224653376204800"
+    assert '<a href="https://x.com/ana_km"' in reply.html
