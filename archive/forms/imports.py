@@ -15,6 +15,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Archive file",
         help_text="A TAGS sheet saved as CSV, twarc2 JSON lines, a transcript exported "
-        "here as JSON, a Mastodon outbox.json or a Bluesky CAR; .gz accepted.",
+        "here as JSON, a Mastodon archive (.tar.gz, or its outbox.json) or a Bluesky CAR; "
+        ".gz accepted.",
     )
     format = forms.ChoiceField(choices=FORMAT_CHOICES, initial=DETECT, label="Format")

@@ -7,12 +7,15 @@ and importing a file twice adds nothing.
 
 import contextlib
 import gzip
+import io
 import logging
+import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from io import BytesIO
+from pathlib import PurePosixPath
 from typing import BinaryIO, cast
 
 from django.conf import settings
@@ -76,17 +79,16 @@ Progress = Callable[[int, ImportSummary], None]
 
 
 def import_format_choose(*, stream: BinaryIO, format: str | None) -> Format:
-    """The format named, or the one the stream's first bytes show; the stream is rewound."""
+    """The format named, or the one the file's first bytes show (inside its gzip and tar
+    wrappings); the stream is rewound."""
     if format and format != DETECT:
         if format not in FORMATS:
             raise ValidationError({"format": f"Unknown format “{format[:40]}”."})
         return FORMATS[format]
-    head = stream.read(HEAD_BYTES)
-    stream.seek(0)
-    if head.startswith(GZIP_MAGIC):
-        # A head cut mid-block still decompresses its start; if not, nothing is found.
-        with contextlib.suppress(OSError, EOFError):
-            head = gzip.GzipFile(fileobj=BytesIO(head)).read1(HEAD_BYTES)
+    try:
+        _, head = _unwrapped(stream)
+    finally:
+        stream.seek(0)
     found = format_detect(head)
     if found is None:
         names = ", ".join(FORMATS)
@@ -95,6 +97,46 @@ def import_format_choose(*, stream: BinaryIO, format: str | None) -> Format:
                        "choose its format, or check that it is the file you meant."}
         )  # fmt: skip
     return found
+
+
+# A Mastodon account archive comes as a .tar.gz holding outbox.json beside the media.
+ARCHIVED_MEMBERS = ("outbox.json",)
+
+
+def _unwrapped(stream: BinaryIO) -> tuple[BinaryIO, bytes]:
+    """The file's content with gzip and tar taken off, and its first bytes.
+
+    A tar is read as it streams (never unpacked to disk) up to the member we read."""
+    content, head = stream, _head(stream)
+    if head.startswith(GZIP_MAGIC):
+        content = cast(BinaryIO, gzip.GzipFile(fileobj=stream))
+        head = _head(content)
+    if head[257:262] != b"ustar":
+        return content, head
+    try:
+        # Left open: the member is read from the tar's stream after this returns.
+        archive = tarfile.open(fileobj=content, mode="r|")  # noqa: SIM115
+        for member in archive:
+            if member.isfile() and PurePosixPath(member.name).name in ARCHIVED_MEMBERS:
+                extracted = archive.extractfile(member)
+                if isinstance(extracted, io.BufferedReader):
+                    return cast(BinaryIO, extracted), extracted.peek(HEAD_BYTES)[:HEAD_BYTES]
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise ValidationError({"file": f"This tar archive is damaged: {error}"}) from error
+    raise ValidationError(
+        {"file": "This tar archive holds no file we can import (a Mastodon archive's "
+                 "outbox.json): upload that file itself."}
+    )  # fmt: skip
+
+
+def _head(stream: BinaryIO) -> bytes:
+    """The first bytes, the stream rewound; a damaged gzip shows what it can, maybe none."""
+    head = b""
+    with contextlib.suppress(OSError, EOFError):
+        head = stream.read(HEAD_BYTES)
+    with contextlib.suppress(OSError, EOFError):
+        stream.seek(0)
+    return head
 
 
 def community_hashtags(*, community: Community) -> frozenset[str]:
@@ -126,16 +168,14 @@ def posts_import(
             {"format": f"This site cannot read {chosen.description} files yet."}
         ) from error
     summary = ImportSummary(format=chosen.name)
-    head = stream.read(2)
-    stream.seek(0)
-    content = cast(BinaryIO, gzip.GzipFile(fileobj=stream)) if head == GZIP_MAGIC else stream
+    content, _ = _unwrapped(stream)
     hashtags = community_hashtags(community=community) if chosen.filtered else frozenset()
     try:
         for page in reader(content, hashtags=hashtags):
             _page_store(page, community, summary, refresh=chosen.refreshes)
             if progress is not None:
                 progress(stream.tell(), summary)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except (OSError, EOFError, tarfile.TarError) as error:
         # What was read before stays stored; the organiser is told where it stopped.
         summary.stopped = f"The file is damaged or cut short after byte {stream.tell():,}: {error}"
     return summary

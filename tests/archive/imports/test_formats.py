@@ -3,6 +3,7 @@
 import gzip
 import io
 import json
+import tarfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -82,3 +83,31 @@ def test_it_refuses_json_nested_past_what_python_can_parse() -> None:
     (page,) = json_pages(io.BytesIO(nested), hashtags=frozenset())
 
     assert page.skipped[0].reason == "record 0: not a transcript export: nested too deeply"
+
+
+def _tar_gz(**members: bytes) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name.replace("__", "/"))
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return out.getvalue()
+
+
+def test_it_finds_the_outbox_inside_a_mastodon_archive_as_downloaded() -> None:
+    archive = _tar_gz(**{"media_attachments__a.png": b"\x89PNG" * 2000, "outbox.json": OUTBOX})
+
+    chosen = import_format_choose(stream=io.BytesIO(archive), format=None)
+
+    assert chosen.name == "mastodon-outbox"
+
+
+def test_it_says_what_a_tar_lacks_and_when_it_is_damaged() -> None:
+    without = _tar_gz(**{"actor.json": b"{}"})
+    damaged = _tar_gz(**{"outbox.json": OUTBOX})[:60]
+
+    with pytest.raises(ValidationError, match="holds no file we can import"):
+        import_format_choose(stream=io.BytesIO(without), format=None)
+    with pytest.raises(ValidationError):
+        import_format_choose(stream=io.BytesIO(damaged), format=None)
