@@ -298,10 +298,13 @@ def import_job_run(*, job_id: int) -> str:
             "in the logs. What was read before it is kept.",
         )
         raise
+    error = summary.stopped
+    if not error and not summary.pages and summary.skipped:
+        error = "Nothing in this file could be imported: see why below."
     _job_finish(
         job_id,
-        status=ImportJob.Status.FAILED if summary.stopped else ImportJob.Status.DONE,
-        error=summary.stopped[:500],
+        status=ImportJob.Status.FAILED if error else ImportJob.Status.DONE,
+        error=error[:500],
         progress_bytes=job.size,
         **_counts(summary),
     )

@@ -244,3 +244,20 @@ def test_it_answers_the_import_page_in_a_fixed_number_of_queries(
 
     assert page.count('class="import-job"') == 9
     assert page.count(f"by {community.created_by.public_name}") == 8
+
+
+def test_it_fails_a_file_of_the_wrong_format_saying_why_by_line(
+    organiser: Client, community: Community
+) -> None:
+    job = _job(community, content=b'{"chat": {"id": 1}, "posts": []}\n')
+
+    import_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == "Nothing in this file could be imported: see why below."
+    assert job.reasons == [
+        "line 1: not a TAGS archive sheet: no from_user, text, created_at column"
+    ]
+    page = organiser.get(_page_url(community)).content.decode()
+    assert "line 1: not a TAGS archive sheet" in page
