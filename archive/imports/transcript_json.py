@@ -80,6 +80,9 @@ def _post(record: object) -> NormalisedPost:
         raise _Unusable("post_id is missing")
     if not author_id:
         raise _Unusable("author_id is missing: exported before imports were possible")
+    if network == Network.X and not (post_id.isdigit() and author_id.isdigit()):
+        # What the live X source would refuse too: X ids are numbers.
+        raise _Unusable("an X post's post_id and author_id are numeric ids")
     handle = _text(record, "author_handle")
     url = _web_url(_text(record, "url"))
     return NormalisedPost(

@@ -166,6 +166,7 @@ def test_it_skips_broken_records_with_their_number_and_reads_the_rest() -> None:
             {**good, "post_id": "2", "network": "myspace"},
             {**good, "post_id": "3", "created_at_utc": "yesterday"},
             {**good, "post_id": "4", "author_id": ""},
+            {**good, "post_id": "../5"},
         ]
     }
 
@@ -178,6 +179,7 @@ def test_it_skips_broken_records_with_their_number_and_reads_the_rest() -> None:
         "record 3: post 2: unknown network 'myspace'",
         "record 4: post 3: created_at 'yesterday' is not a timestamp",
         "record 5: post 4: author_id is missing: exported before imports were possible",
+        "record 6: post ../5: an X post's post_id and author_id are numeric ids",
     ]
     (broken,) = pages(io.BytesIO(b'{"chat": {"id": 1}'), hashtags=frozenset())
     assert broken.skipped[0].reason.startswith("record 0: not a JSON document")
