@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from io import BytesIO
 from pathlib import PurePosixPath
 from typing import BinaryIO, cast
 
@@ -236,7 +235,7 @@ def import_job_create(
         raise ValidationError({"file": _too_big(len(content), limit)})
     if not content:
         raise ValidationError({"file": "The file is empty."})
-    chosen = import_format_choose(stream=BytesIO(content), format=format)
+    chosen = import_format_choose(stream=io.BytesIO(content), format=format)
     return ImportJob.objects.create(
         community=community,
         uploaded_by=user,
@@ -279,7 +278,7 @@ def import_job_run(*, job_id: int) -> str:
     saver = _ProgressSaver(job_id)
     try:
         summary = posts_import(
-            stream=BytesIO(bytes(job.data)),
+            stream=io.BytesIO(bytes(job.data)),
             format=job.format,
             community=job.community,
             progress=saver,
@@ -298,13 +297,13 @@ def import_job_run(*, job_id: int) -> str:
             "in the logs. What was read before it is kept.",
         )
         raise
-    error = summary.stopped
-    if not error and not summary.pages and summary.skipped:
-        error = "Nothing in this file could be imported: see why below."
+    failure = summary.stopped
+    if not failure and not summary.pages and summary.skipped:
+        failure = "Nothing in this file could be imported: see why below."
     _job_finish(
         job_id,
-        status=ImportJob.Status.FAILED if error else ImportJob.Status.DONE,
-        error=error[:500],
+        status=ImportJob.Status.FAILED if failure else ImportJob.Status.DONE,
+        error=failure[:500],
         progress_bytes=job.size,
         **_counts(summary),
     )
