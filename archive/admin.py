@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from archive.models import (
     Account,
     AccountExclusion,
+    ImportJob,
     ModerationAction,
     NetworkUsage,
     Post,
@@ -103,3 +105,18 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Uploaded archive files and their results; the file's bytes never load here."""
+
+    list_display = ("file_name", "community", "format", "status", "new_count", "created_at")
+    list_filter = ("status", "format")
+    search_fields = ("file_name", "community__slug")
+    raw_id_fields = ("community", "uploaded_by")
+    exclude = ("data",)
+    readonly_fields = ("progress_bytes", "reasons", "error", "started_at", "finished_at")
+
+    def get_queryset(self, request: HttpRequest) -> "QuerySet[ImportJob]":
+        return super().get_queryset(request).defer("data")

@@ -120,6 +120,25 @@ def transcript_csv(transcript: Transcript) -> str:
     return out.getvalue()
 
 
+def post_import_record(entry: Entry) -> dict[str, Any]:
+    """What the JSON export adds to post_record so that a transcript imports back whole
+    (archive.imports.transcript_json): the post as stored, blank where it is not shown."""
+    post, shown = entry.post, entry.visible
+    return {
+        "network": post.network,
+        "created_at": post.created_at.astimezone(UTC).isoformat(),
+        "author_id": post.author.external_id if shown else "",
+        "author_avatar_url": post.author.avatar_url if shown else "",
+        "html": post.html if shown else "",
+        "conversation_id": post.conversation_id,
+        "quoted_id": post.quoted_id,
+        "language": post.language,
+        "hashtags": list(post.hashtags or ()),
+        "media": list(post.media or ()) if shown else [],
+        "shared_links": list(post.links or ()) if shown else [],
+    }
+
+
 def transcript_json(transcript: Transcript, *, url: str) -> str:
     chat = transcript.chat
     document = {
@@ -139,7 +158,9 @@ def transcript_json(transcript: Transcript, *, url: str) -> str:
         "questions": [
             {"number": group.number, "text": group.heading} for group in transcript.groups
         ],
-        "posts": [post_record(entry) for entry in transcript.entries],
+        "posts": [
+            {**post_record(entry), **post_import_record(entry)} for entry in transcript.entries
+        ],
     }
     return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
 

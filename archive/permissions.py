@@ -4,11 +4,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from archive.models import Account, AccountExclusion, Post, PostPlacement
+from archive.models import Account, AccountExclusion, ImportJob, Post, PostPlacement
 from archive.selectors.live import chat_in_community
 from chats.models import Chat
 from community.models import Community
-from community.permissions import get_community_for_moderator
+from community.permissions import get_community_for_moderator, get_community_for_organiser
 
 
 def get_chat_for_reader(request: HttpRequest, slug: str, pk: int) -> Chat:
@@ -53,3 +53,21 @@ def get_post_for_author(request: HttpRequest, pk: int) -> Post:
         raise Http404("No such post of yours.")
     posts = Post.objects.select_related("author").defer("raw", "search_vector")
     return get_object_or_404(posts, pk=pk, author__member=user)
+
+
+def get_community_for_importer(request: HttpRequest, slug: str) -> Community:
+    """The community, if the requesting user may import archive files into it.
+
+    Organisers only: an import writes to the archive for good (nothing undoes it but
+    moderating each post), which is more than moderators are trusted with."""
+    return get_community_for_organiser(request, slug)
+
+
+def get_import_job_for_importer(request: HttpRequest, slug: str, pk: int) -> ImportJob:
+    """One of the community's import jobs, for those who may import; the file's bytes
+    are left in the database."""
+    community = get_community_for_importer(request, slug)
+    jobs = ImportJob.objects.select_related("uploaded_by").defer("data")
+    job = get_object_or_404(jobs, pk=pk, community=community)
+    job.community = community
+    return job

@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from archive.models import SyncCursor
-from archive.services import pulls, usage
+from archive.services import imports, pulls, usage
 from archive.services.ingest import PullResult
 from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from chats.models import Chat
@@ -141,3 +141,26 @@ def reconcile_usage() -> str:
         logger.warning("X's usage count not fetched: %s", error)
         return f"unavailable: {error}"
     return f"{days} days of X's usage stored"
+
+
+# A 50 MB file is a few minutes' work (about 550 TAGS rows a second on a busy 2-core
+# machine); the default ten-minute limit would cut a slow one short. Past the broker's
+# visibility timeout a second delivery may arrive: the job's claim turns it away.
+IMPORT_TIME_LIMIT = 1800
+
+
+@shared_task(
+    bind=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=OUTAGES,
+    # The retry finds the job still claimed: it takes it over once the heartbeat is stale.
+    default_retry_delay=int(imports.JOB_STALE_AFTER.total_seconds()) + 30,
+    soft_time_limit=IMPORT_TIME_LIMIT - 60,
+    time_limit=IMPORT_TIME_LIMIT,
+)
+def import_run(self: Task, job_id: int) -> str:
+    """Read an uploaded archive file into the archive (imports.import_job_run).
+
+    Claimed by a conditional UPDATE, so a redelivered task never runs a job twice at
+    once; one whose worker died is taken again once its heartbeat is stale."""
+    return imports.import_job_run(job_id=job_id)

@@ -226,6 +226,9 @@ ARCHIVE_PULL_LOCK_LEASE_SECONDS = env.float("ARCHIVE_PULL_LOCK_LEASE_SECONDS", d
 # How often X's own count of the posts it billed is fetched (GET /2/usage/tweets, 50
 # requests per 15 minutes per app) to check the cost meter against.
 ARCHIVE_USAGE_CHECK_SECONDS = env.int("ARCHIVE_USAGE_CHECK_SECONDS", default=900)
+# The largest archive file an organiser may upload (bytes). It waits in the database for a
+# worker (web and worker share no disk), so keep it within what PostgreSQL is happy to hold.
+ARCHIVE_IMPORT_MAX_BYTES = env.int("ARCHIVE_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # How often a live chat's page asks for new posts, and how long a finished chat's
 # transcript stays in the cache (a late post or a moderation action replaces it sooner).
 LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)

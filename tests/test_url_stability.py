@@ -39,6 +39,11 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
         "/communities/kmers/manage/moderation/accounts/7/include/",
     ),
     "archive:archive_health": ({"slug": "kmers"}, "/communities/kmers/manage/archive/"),
+    "archive:imports": ({"slug": "kmers"}, "/communities/kmers/manage/archive/imports/"),
+    "archive:import_status": (
+        {"slug": "kmers", "pk": 1},
+        "/communities/kmers/manage/archive/imports/1/",
+    ),
     "archive:placements_hide": (
         {"slug": "kmers"},
         "/communities/kmers/manage/moderation/placements/hide/",

@@ -73,3 +73,20 @@ def test_it_falls_back_to_the_prepared_question_when_the_host_never_posted_it(
 
     assert document["questions"] == [{"number": 1, "text": "What is a knowledge audit?"}]
     assert document["posts"] == []
+
+
+def test_it_carries_what_an_import_needs_and_nothing_of_a_hidden_post(
+    anonymous: Client, chat: Chat, discussed: dict[str, Any]
+) -> None:
+    posts = {post["post_id"]: post for post in _document(anonymous, chat)["posts"]}
+
+    link = posts[discussed["link"]["id"]]
+    assert link["network"] == "x"
+    assert link["author_id"] == discussed["link"]["author_id"]
+    assert link["html"].startswith('Good read <a href="https://example.org/audits"')
+    assert link["shared_links"] == [{"url": "https://example.org/audits", "title": ""}]
+    assert link["hashtags"] == ["kmers"]
+    assert link["created_at"].startswith("2026-11-24T17:20:00")
+    hidden = posts[discussed["hidden"]["id"]]
+    assert (hidden["html"], hidden["author_id"], hidden["media"]) == ("", "", [])
+    assert hidden["shared_links"] == []
