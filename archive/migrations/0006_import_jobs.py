@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0004_network_id_lengths'),
+        ('archive', '0005_billed_read_ids_fit_every_network'),
         ('community', '0004_site_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
