@@ -184,6 +184,19 @@ SOCIALACCOUNT_PROVIDERS = {
 # Ingestion (used by the archive).
 X_BEARER_TOKEN = env.str("X_BEARER_TOKEN", default="")
 X_API_BASE_URL = env.str("X_API_BASE_URL", default="https://api.x.com")
+# Mastodon: a user access token per server that shows its hashtag timelines only to a
+# login ("scholar.social=abc,example.social=def"); the other servers are read anonymously.
+MASTODON_ACCESS_TOKENS: dict[str, str] = {
+    server.strip().lower(): token
+    for server, token in env.dict("MASTODON_ACCESS_TOKENS", default={}).items()
+}
+# Empty in production (each server at https://<server>); tests and the demo point every
+# server's API at one local fake.
+MASTODON_API_BASE_URL_OVERRIDE = env.str("MASTODON_API_BASE_URL_OVERRIDE", default="")
+# How long a request to a Mastodon server may take (seconds), and how many statuses one
+# deletion sweep checks at most (one request each; servers allow 300 per 5 minutes).
+MASTODON_TIMEOUT = env.float("MASTODON_TIMEOUT", default=20)
+MASTODON_SWEEP_LIMIT = env.int("MASTODON_SWEEP_LIMIT", default=200)
 
 # --- Chats ------------------------------------------------------------------
 # Series occurrences are generated this many weeks ahead.
