@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db.models import Sum
 
-from archive.models import Account, Post
+from archive.models import Account, Post, ReadUsage
 from archive.networks import Network
 from archive.services.ingest import cursor_for, pull_run
 from archive.sources import PullQuery, RateLimited, SourceAuthError, SourceUnavailable
@@ -345,3 +346,17 @@ def test_it_reads_at_most_1_05_statuses_per_archived_post_over_a_chat(
     assert stored == 360
     assert reads / stored <= 1.05
     assert mastodon_server.statuses_served() == reads
+    # Mastodon bills nothing: reads count against the budget, never as a cost.
+    assert ReadUsage.objects.aggregate(billed=Sum("posts_billed"))["billed"] == 0
+
+
+def test_it_stores_statuses_whose_uris_are_long(
+    community: Community, mastodon_server: FakeMastodon, mastodon_source: MastodonSource
+) -> None:
+    author = make_account("a_rather_long_username_of_thirty", domain="scholar.social")
+    status = make_status(author, "A1 #chat", tags=["chat"], created_at=START)
+    assert len(status["uri"]) > 64
+    mastodon_server.add_statuses(status)
+
+    assert pull(community, mastodon_source).complete
+    assert Post.objects.get().external_id == status["uri"]
