@@ -201,6 +201,7 @@ class _ContentParser(HTMLParser):
 
     def close(self) -> None:
         super().close()
+        self._dropped_depth = 0  # an unclosed <script> hides the rest, and ends here
         while self._stack:
             self.handle_endtag(self._stack[-1][0])
 
@@ -376,7 +377,7 @@ def normalise_status(
     if parent is None:
         conversation: str | None = uri
     else:
-        conversation = roots.get(reply_to or "", reply_to) if reply_to else None
+        conversation = roots.get(reply_to) if reply_to else None
     page_url = data.get("url") if is_web_url(data.get("url")) else uri
     return NormalisedPost(
         network=Network.MASTODON,
@@ -404,3 +405,114 @@ def normalise_status(
 
 class IsBoost(Malformed):
     """A boost (reblog): not a post of its own; skipped, never stored."""
+
+
+# --- ActivityStreams notes (a Mastodon account archive's outbox.json) ---------------------
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+_PUBLIC_NAMES = {PUBLIC, "as:Public", "Public"}
+
+
+def _audience(value: object) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+
+
+def normalise_note(activity: object, *, roots: dict[str, str]) -> NormalisedPost:
+    """A `Create` activity of a public `Note` → the post the live source makes of the
+    same status: the Note's id is the status's uri, the activity's actor the account's.
+
+    The outbox does not describe the account beyond its URI: the handle is derived from
+    it (https://host/users/name → name@host), the display name is the user name, until a
+    pull through a server describes it. Counts are not in an archive: zero. `roots`
+    maps note ids seen so far to their conversation roots (an outbox lists oldest first).
+    Raises Malformed (IsBoost for an `Announce`).
+    """
+    if not isinstance(activity, Mapping):
+        raise Malformed("not an object")
+    data: Mapping[str, Any] = _storable(activity)
+    kind = data.get("type")
+    if kind == "Announce":
+        raise IsBoost("a boost is not a post")
+    if kind != "Create":
+        raise Malformed(
+            f"a {kind!r} activity is not a post" if isinstance(kind, str) else "no type"
+        )
+    note = data.get("object")
+    if not isinstance(note, Mapping) or note.get("type") != "Note":
+        raise Malformed("its object is not a Note")
+    uri = _required_str(note, "id")
+    if not is_web_url(uri):
+        raise Malformed("the Note's id is not a URL")
+    if not _audience(note.get("to")) & _PUBLIC_NAMES:
+        # The live source reads public tag timelines only; a followers-only, direct or
+        # unlisted post never belongs in a public archive.
+        raise Malformed("not public")
+    actor = data.get("actor") or note.get("attributedTo")
+    if not is_web_url(actor):
+        raise Malformed("actor is missing or not a URL")
+    handle = handle_from_actor(str(actor))
+    html, text, links = render_mastodon_html(_optional_str(note, "content"))
+    spoiler = _optional_str(note, "summary")
+    if spoiler:
+        text = f"CW: {spoiler}\n\n{text}"
+        html = f"CW: {escape(spoiler)}<br><br>{html}"
+    parent = note.get("inReplyTo")
+    reply_to = parent if is_web_url(parent) else None
+    conversation = roots.get(str(reply_to)) if reply_to else uri
+    if conversation:
+        roots[uri] = conversation
+    content_map = note.get("contentMap")
+    languages = (
+        [k for k in content_map if isinstance(k, str)] if isinstance(content_map, Mapping) else []
+    )
+    page_url = note.get("url")
+    return NormalisedPost(
+        network=Network.MASTODON,
+        external_id=uri,
+        author=NormalisedAccount(
+            network=Network.MASTODON,
+            external_id=str(actor),
+            handle=handle,
+            display_name=handle.split("@", 1)[0],
+        ),
+        text=text,
+        html=html,
+        created_at=parse_time(note.get("published"), "published"),
+        conversation_id=conversation,
+        reply_to_id=reply_to,
+        language=languages[0][:16] if languages else "",
+        metrics={"likes": 0, "replies": 0, "reposts": 0, "quotes": 0},
+        media=_note_media(note.get("attachment")),
+        links=links,
+        hashtags=_note_hashtags(note.get("tag")),
+        raw={**dict(note), "_source": "outbox"},
+        url=str(page_url) if is_web_url(page_url) else "",
+    )
+
+
+def _note_hashtags(tags: object) -> tuple[str, ...]:
+    names = []
+    for tag in tags if isinstance(tags, list) else []:
+        if (
+            isinstance(tag, Mapping)
+            and tag.get("type") == "Hashtag"
+            and isinstance(tag.get("name"), str)
+        ):
+            names.append(tag["name"].lstrip("#").lower())
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _note_media(attachments: object) -> tuple[dict[str, str], ...]:
+    found = []
+    for item in attachments if isinstance(attachments, list) else []:
+        # An archive's own media paths are relative (files inside the archive): only
+        # absolute web URLs can be shown.
+        if isinstance(item, Mapping) and is_web_url(item.get("url")):
+            media_type = _optional_str(item, "mediaType")
+            kind = {"image": "image", "video": "video", "audio": "audio"}.get(
+                media_type.split("/")[0], "unknown"
+            )
+            found.append({"type": kind, "url": str(item["url"]), "preview_url": str(item["url"])})
+    return tuple(found)

@@ -209,6 +209,90 @@ def make_verified_field(profile_url: str, *, verified: bool = True) -> dict[str,
     }
 
 
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+def outbox_activity(status: Mapping[str, Any], *, visibility: str = "public") -> dict[str, Any]:
+    """The `Create` activity an account archive's outbox.json holds for `status`."""
+    account = status["account"]
+    followers = f"{account['uri']}/followers"
+    to, cc = {
+        "public": ([PUBLIC], [followers]),
+        "unlisted": ([followers], [PUBLIC]),
+        "private": ([followers], []),
+        "direct": ([], []),
+    }[visibility]
+    note = {
+        "id": status["uri"],
+        "type": "Note",
+        "summary": status["spoiler_text"] or None,
+        "inReplyTo": status.get("_in_reply_to_uri"),
+        "published": status["created_at"].replace(".000Z", "Z"),
+        "url": status["url"],
+        "attributedTo": account["uri"],
+        "to": to,
+        "cc": cc,
+        "sensitive": False,
+        "atomUri": status["uri"],
+        "inReplyToAtomUri": status.get("_in_reply_to_uri"),
+        "conversation": (
+            f"tag:{urlsplit(account['uri']).hostname},2026-12-01:"
+            f"objectId={status['id']}:objectType=Conversation"
+        ),
+        "content": status["content"],
+        "contentMap": {status["language"]: status["content"]},
+        "attachment": [
+            {
+                "type": "Document",
+                "mediaType": "image/png",
+                "url": f"/media_attachments/files/{m['id']}.png",
+                "name": m.get("description"),
+            }
+            for m in status["media_attachments"]
+        ],
+        "tag": [
+            {"type": "Hashtag", "href": t["url"], "name": f"#{t['name']}"} for t in status["tags"]
+        ],
+        "replies": {"id": f"{status['uri']}/replies", "type": "Collection"},
+    }
+    return {
+        "id": f"{status['uri']}/activity",
+        "type": "Create",
+        "actor": account["uri"],
+        "published": note["published"],
+        "to": to,
+        "cc": cc,
+        "object": note,
+    }
+
+
+def announce_activity(account: Mapping[str, Any], original: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"{account['uri']}/statuses/{snowflake(datetime.now(UTC))}/activity",
+        "type": "Announce",
+        "actor": account["uri"],
+        "published": original["created_at"],
+        "to": [PUBLIC],
+        "cc": [account["uri"], f"{account['uri']}/followers"],
+        "object": original["uri"],
+    }
+
+
+def make_outbox(activities: Iterable[object]) -> bytes:
+    """outbox.json as Mastodon's archive export writes it (items as given, broken or not)."""
+    items = list(activities)
+    return json.dumps(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": "outbox.json",
+            "type": "OrderedCollection",
+            "totalItems": len(items),
+            "orderedItems": items,
+        },
+        indent=2,
+    ).encode()
+
+
 @dataclass
 class RecordedRequest:
     path: str
