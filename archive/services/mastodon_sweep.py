@@ -24,6 +24,9 @@ from chats.models import Chat
 logger = logging.getLogger(__name__)
 
 CHECKED_KEY = "_checked_at"
+# Requests of the server's window (300 per 5 minutes) the sweep leaves to pulls: it stops
+# when fewer remain, and the next sweep goes on where it stopped.
+RATE_LIMIT_RESERVE = 60
 
 
 def _candidates(*, chat_id: int, server: str, limit: int) -> list[Post]:
@@ -67,7 +70,8 @@ def mastodon_deletions_sweep(
     *, chat_id: int, source: MastodonSource, limit: int | None = None
 ) -> int:
     """Mark the chat's posts read through `source`'s server that it no longer serves as
-    removed; the number marked.
+    removed; the number marked. Stops early when the server's rate-limit window runs low
+    (RATE_LIMIT_RESERVE left for pulls); the next sweep checks the rest first.
 
     Raises what the source raises (RateLimited with the server's reset, SourceAuthError,
     SourceUnavailable) after committing what it found before: the caller retries later.
@@ -82,6 +86,11 @@ def mastodon_deletions_sweep(
             _mark_checked(post)
         elif _mark_removed(post):
             removed += 1
+        if (source.ratelimit_remaining or RATE_LIMIT_RESERVE) < RATE_LIMIT_RESERVE:
+            logger.info(
+                "Mastodon sweep of chat %s stopped: %s's rate limit is low", chat_id, source.server
+            )
+            break
     if removed:
         logger.info("Mastodon sweep of chat %s on %s: %d deleted", chat_id, source.server, removed)
     return removed

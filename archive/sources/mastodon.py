@@ -86,6 +86,10 @@ class MastodonSource:
         self.timeout = timeout
         self.api_base_url = api_base_url or api_base_url_for(self.server)
         self.requests_made = 0
+        # What the server's rate-limit window had left after our last single-status
+        # request (None: not known); Mastodon allows 300 requests per 5 minutes.
+        self.ratelimit_remaining: int | None = None
+        self._status_client: Mastodon | None = None
 
     def _client(self) -> tuple[Mastodon, _RecordingSession]:
         session = _RecordingSession()
@@ -127,15 +131,19 @@ class MastodonSource:
             session.close()
 
     def status_exists(self, status_id: str) -> bool:
-        """Whether the server still serves the status (404: deleted, or never there)."""
-        client, session = self._client()
+        """Whether the server still serves the status (404: deleted, or never there).
+
+        One client serves a sweep's requests (one connection, kept alive); after each,
+        `ratelimit_remaining` says what the server's window has left."""
+        if self._status_client is None:
+            self._status_client = self._client()[0]
         try:
-            self._call(client.status, status_id)
+            self._call(self._status_client.status, status_id)
             return True
         except _NotFound:
             return False
         finally:
-            session.close()
+            self.ratelimit_remaining = _remaining(self._status_client)
 
     def _call(self, request: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         client = getattr(request, "__self__")  # noqa: B009 (mypy knows no __self__)
@@ -251,6 +259,11 @@ def _json(session: _RecordingSession) -> object:
         return session.last.json() if session.last is not None else None
     except ValueError as exc:
         raise SourceUnavailable("the server sent a page that is not JSON") from exc
+
+
+def _remaining(client: Mastodon) -> int | None:
+    value = getattr(client, "ratelimit_remaining", None)
+    return value if isinstance(value, int) else None
 
 
 def _status(exc: MastodonError) -> object:

@@ -7,7 +7,7 @@ import pytest
 from archive.models import Post
 from archive.networks import Network
 from archive.services.ingest import cursor_for, pull_run
-from archive.services.mastodon_sweep import mastodon_deletions_sweep
+from archive.services.mastodon_sweep import RATE_LIMIT_RESERVE, mastodon_deletions_sweep
 from archive.sources import PullQuery, RateLimited
 from archive.sources.mastodon import MastodonSource
 from chats.models import Chat
@@ -125,3 +125,15 @@ def test_it_finds_a_federated_copy_deleted_through_the_server_that_read_it(
 
     assert mastodon_deletions_sweep(chat_id=chat.pk, source=source) == 1
     assert Post.objects.get().external_id == original["uri"]
+
+
+def test_it_stops_early_to_leave_the_servers_rate_limit_to_pulls(
+    chat: Chat, mastodon_server: FakeMastodon, mastodon_source: MastodonSource
+) -> None:
+    _archive(chat, mastodon_server, mastodon_source, 5)
+    # The window has RATE_LIMIT_RESERVE + 2 requests left after the pull's requests.
+    mastodon_server.rate_limit = len(mastodon_server.requests) + RATE_LIMIT_RESERVE + 2
+
+    assert mastodon_deletions_sweep(chat_id=chat.pk, source=mastodon_source) == 0
+
+    assert len(mastodon_server.requests) == mastodon_server.rate_limit - RATE_LIMIT_RESERVE + 1
