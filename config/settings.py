@@ -195,10 +195,22 @@ BLUESKY_API_BASE_URL = env.str("BLUESKY_API_BASE_URL", default="https://bsky.soc
 # a local stand-in); empty in production, where private and loopback hosts are refused.
 MASTODON_API_BASE_URL_OVERRIDE = env.str("MASTODON_API_BASE_URL_OVERRIDE", default="")
 MASTODON_CLIENT_NAME = env.str("MASTODON_CLIENT_NAME", default="Hashtag Commons")
-# Seconds a Mastodon server may take to answer before it counts as down.
+# Seconds a Mastodon server may take to answer a member's request (connect, verify, post)
+# before it counts as down.
 MASTODON_REQUEST_TIMEOUT = env.float("MASTODON_REQUEST_TIMEOUT", default=10.0)
 # Connect attempts a member may start per hour (each one calls the server they name).
 MASTODON_CONNECT_ATTEMPTS_PER_HOUR = env.int("MASTODON_CONNECT_ATTEMPTS_PER_HOUR", default=10)
+# Mastodon: a user access token per server that shows its hashtag timelines only to a
+# login ("scholar.social=abc,example.social=def"); the other servers are read anonymously.
+MASTODON_ACCESS_TOKENS: dict[str, str] = {
+    server.strip().lower(): token
+    for server, token in env.dict("MASTODON_ACCESS_TOKENS", default={}).items()
+}
+# How long a pull's request to a Mastodon server may take (seconds: a worker waits, not
+# a member, so longer than MASTODON_REQUEST_TIMEOUT above), and how many statuses one
+# deletion sweep checks at most (one request each; servers allow 300 per 5 minutes).
+MASTODON_TIMEOUT = env.float("MASTODON_TIMEOUT", default=20)
+MASTODON_SWEEP_LIMIT = env.int("MASTODON_SWEEP_LIMIT", default=200)
 
 # --- Chats ------------------------------------------------------------------
 # Series occurrences are generated this many weeks ahead.

@@ -32,7 +32,7 @@ class ProfileForm(forms.ModelForm):
         fields = ["display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle"]
         labels = {"mastodon_handle": "Mastodon handle", "bluesky_handle": "Bluesky handle"}
         help_texts = {
-            "mastodon_handle": "For example @name@mastodon.social. Not verified.",
+            "mastodon_handle": ("For example @name@mastodon.social. Once saved, verify it below."),
             "bluesky_handle": "For example name.bsky.social. Not verified.",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}

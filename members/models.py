@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
@@ -26,6 +27,10 @@ class User(AbstractUser):
     mastodon_handle = models.CharField(
         max_length=200, blank=True, validators=[validate_mastodon_handle]
     )
+    # Set only by members.services.member_verify_mastodon (the member's Mastodon profile
+    # links back to their profile here, and Mastodon checked that link); cleared when the
+    # handle changes.
+    mastodon_verified_at = models.DateTimeField(null=True, blank=True)
     bluesky_handle = models.CharField(
         max_length=253, blank=True, validators=[validate_bluesky_handle]
     )
@@ -49,6 +54,27 @@ class User(AbstractUser):
     @property
     def has_verified_x(self) -> bool:
         return self.x_verified_at is not None
+
+    @property
+    def has_verified_mastodon(self) -> bool:
+        return bool(self.mastodon_handle) and self.mastodon_verified_at is not None
+
+    @property
+    def mastodon_server(self) -> str:
+        return self.mastodon_handle.rpartition("@")[2].lower()
+
+    @property
+    def mastodon_profile_url(self) -> str:
+        """https://server/@user: the validator allows only a name and a domain name."""
+        if "@" not in self.mastodon_handle.strip("@"):
+            return ""
+        name = self.mastodon_handle.strip("@").partition("@")[0]
+        return f"https://{self.mastodon_server}/@{name}"
+
+    @property
+    def public_profile_url(self) -> str:
+        """This profile's canonical address, as a Mastodon profile field links to it."""
+        return settings.SITE_URL.rstrip("/") + self.get_absolute_url()
 
     def get_absolute_url(self) -> str:
         return reverse("members:profile", kwargs={"username": self.username})

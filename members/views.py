@@ -25,6 +25,7 @@ from members.services import (
     mastodon_connection_remove,
     mastodon_connection_start,
     member_update_profile,
+    member_verify_mastodon,
 )
 
 # The session key holding an OAuth round trip to a Mastodon server under way.
@@ -55,7 +56,11 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your profile is saved.")
             return redirect(request.user.get_absolute_url())
-    return render(request, "members/profile_edit.html", {"form": form})
+    return render(
+        request,
+        "members/profile_edit.html",
+        {"form": form, "profile_url": request.user.public_profile_url},
+    )
 
 
 def _mastodon_redirect_uri() -> str:
@@ -159,3 +164,15 @@ def mastodon_disconnect(request: AuthenticatedHttpRequest) -> HttpResponse:
             " access is revoked: you can revoke it under Authorized apps in its settings.",
         )
     return redirect(request.user.get_absolute_url())
+
+
+@login_required
+@require_POST
+def verify_mastodon(request: AuthenticatedHttpRequest) -> HttpResponse:
+    try:
+        member_verify_mastodon(user=request.user, profile_url=request.user.public_profile_url)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"@{request.user.mastodon_handle} is verified.")
+    return redirect("members:profile_edit")

@@ -164,6 +164,7 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
     "members:mastodon_disconnect": ({}, "/profile/mastodon/disconnect/"),
     "members:profile": ({"username": "ada"}, "/members/ada/"),
     "members:profile_edit": ({}, "/profile/edit/"),
+    "members:verify_mastodon": ({}, "/profile/verify-mastodon/"),
     "robots": ({}, "/robots.txt"),
     "sitemap": ({}, "/sitemap.xml"),
     "socialaccount_connections": ({}, "/accounts/3rdparty/"),

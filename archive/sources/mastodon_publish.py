@@ -13,10 +13,8 @@ RateLimited) and 300 posts in 3 hours; the latter is checked before calling by
 `mastodon_post_limit_check`, from the caller's count of the member's recent posts.
 """
 
-import html
 import json
 import logging
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +32,6 @@ from mastodon.errors import (
 
 from archive.networks import Network
 from archive.sources.base import (
-    NormalisedAccount,
     NormalisedPost,
     PublishRefused,
     RateLimited,
@@ -42,6 +39,7 @@ from archive.sources.base import (
     SourceError,
     SourceUnavailable,
 )
+from archive.sources.mastodon_objects import Malformed, normalise_status
 from members.mastodon_client import mastodon_client
 
 logger = logging.getLogger(__name__)
@@ -84,8 +82,8 @@ class MastodonPublisher:
         except MastodonError as error:
             raise self._translate(error) from error
         try:
-            post = _normalise(status, self.server)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            post = normalise_status(_api_json(status), server=self.server, uris={}, roots={})
+        except Malformed as error:
             # Posted or not, we cannot tell: a retry with the same key finds out.
             logger.info("Mastodon server %s answered an odd status", self.server)
             raise SourceUnavailable(
@@ -170,45 +168,16 @@ def _status_and_message(error: MastodonError) -> tuple[int | None, str]:
 
 
 # --- Normalising --------------------------------------------------------------------------
-# Small and on purpose: the Mastodon read source's normaliser (archive/sources/
-# mastodon_objects.py) replaces _normalise at merge, so that a posted status and a pulled
-# one are stored alike.
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_PARAGRAPH = re.compile(r"</p>\s*<p[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
 
 
-def _normalise(status: Any, server: str) -> NormalisedPost:
-    account = status["account"]
-    acct = str(account["acct"])
-    handle = acct if "@" in acct else f"{acct}@{server}"
-    text = _plain_text(str(status.get("content") or ""))
-    created_at = status["created_at"]
-    if isinstance(created_at, str):
-        created_at = datetime.fromisoformat(created_at)
-    return NormalisedPost(
-        network=Network.MASTODON,
-        external_id=str(status["uri"]),
-        author=NormalisedAccount(
-            network=Network.MASTODON,
-            external_id=str(account["url"]),
-            handle=handle,
-            display_name=str(account.get("display_name") or ""),
-            avatar_url=str(account.get("avatar") or ""),
-        ),
-        text=text,
-        html=html.escape(text),
-        created_at=created_at.astimezone(UTC),
-        language=str(status.get("language") or ""),
-        hashtags=tuple(dict.fromkeys(str(tag["name"]).lower() for tag in status.get("tags") or [])),
-        raw=json.loads(json.dumps(status, default=_json_default)),
-        url=str(status.get("url") or ""),
-    )
-
-
-def _plain_text(content: str) -> str:
-    content = _PARAGRAPH.sub("\n\n", _BREAK.sub("\n", content))
-    return html.unescape(_TAG.sub("", content)).strip()
+def _api_json(status: Any) -> Any:
+    """The status as the server sent it: Mastodon.py parses times and may turn ids into
+    numbers; the read source's normaliser takes the API's JSON, so that a posted status
+    and a pulled one are stored alike."""
+    plain = json.loads(json.dumps(status, default=_json_default))
+    if isinstance(plain, dict) and isinstance(plain.get("id"), int):
+        plain["id"] = str(plain["id"])
+    return plain
 
 
 def _json_default(value: object) -> str:

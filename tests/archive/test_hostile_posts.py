@@ -7,10 +7,13 @@ import time_machine
 from django.test import Client
 
 from archive.models import Account, Post
+from archive.services.ingest import posts_store
+from archive.sources.mastodon_objects import normalise_status
 from archive.sources.x import normalise_x_page
 from chats.models import Chat
 from community.models import Community
 from tests.archive.support import archive_tweets
+from tests.fakes.mastodon_api import make_account, make_status
 from tests.fakes.x_data import make_media, make_tweet, make_user, search_response
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +231,39 @@ def test_it_shows_a_hostile_bluesky_post_escaped_on_the_live_page(
     assert f"&lt;/script&gt; {RLO}evil.exe 🧠{ZWJ}🔥 see here <a" in page
     assert '<a href="/search/?q=%23KMers">#KMers</a>' in page
     assert Post.objects.get().network == "bluesky"
+
+
+def test_it_shows_hostile_mastodon_content_as_text_and_plain_links(
+    anonymous: Client, chat: Chat
+) -> None:
+    author = make_account("mallory", domain="evil.example", display_name="<b>:blobcat:</b>")
+    content = (
+        '<p>A1 <script>alert("text")</script><style>p{display:none}</style>'
+        '<a href="javascript:alert(1)" onclick="alert(2)">click me</a> '
+        '<iframe src="https://evil.example/frame"></iframe><b style="color:red">bold</b> '
+        f'<span onmouseover="alert(3)">{RLO}txet desrever</span> :blobcat: '
+        '<a href="https://evil.example/tags/KMers" class="mention hashtag" rel="tag">'
+        "#<span>KMers</span></a></p>"
+    )
+    status = make_status(
+        author, content=content, tags=["KMers"], created_at=START + timedelta(minutes=1)
+    )
+    posts_store(posts=[normalise_status(status, server="mastodon.social", uris={}, roots={})])
+
+    page = _live_page(anonymous, chat)
+
+    for hostile in (
+        "<script>alert",
+        "javascript:",
+        "onclick",
+        "<iframe",
+        "style=",
+        "onmouseover",
+        "<b>",
+    ):
+        assert hostile not in page
+    post = Post.objects.get()
+    assert post.text == f"A1 click me bold {RLO}txet desrever :blobcat: #KMers"
+    assert f"{RLO}txet desrever :blobcat:" in page
+    assert "&lt;b&gt;:blobcat:&lt;/b&gt;" in page
+    assert '<a href="/search/?q=%23KMers">#KMers</a>' in page

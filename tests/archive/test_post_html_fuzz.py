@@ -9,6 +9,7 @@ landed, and one well-formed link whose target is a web URL or a hostile one: eac
 example checks that the first is linked and the second is not.
 """
 
+from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.post_html import DEFAULT_HASHTAG_URL_PREFIX, render_post_html, shared_links
+from archive.sources.mastodon_objects import render_mastodon_html
 
 ALLOWED = {"a": {"href", "rel"}, "br": set()}
 HOSTILE = [
@@ -275,3 +277,52 @@ def _text_of(html: str) -> str:
     parser.feed(html)
     parser.close()
     return "".join(parts).rstrip()
+
+
+# --- Mastodon: content HTML from a server we do not control ------------------------------
+
+MASTODON_MARKUP = [
+    "<p>", "</p>", "<br>", "<br />", "<span>", "</span>", '<span class="invisible">', "</a>",
+    '<span class="ellipsis">', '<span class="h-card" translate="no">',
+    '<a href="https://mastodon.social/tags/KMers" class="mention hashtag" rel="tag">'
+    "#<span>KMers</span></a>",
+    '<a href="https://m.example/@bob" class="u-url mention">@<span>bob</span></a>',
+    '<a href="javascript:alert(1)">', '<a href="https://ok.example/" onclick="alert(1)">',
+    "<script>alert(1)</script>", "<style>p{color:red}</style>", '<iframe src="https://evil.example/">',
+    '<b style="color:red">', "</b>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
+    "<!-- comment -->", "<![CDATA[x]]>", "&lt;script&gt;", ":blobcat:", "\u202e", "<a href=",
+    '<a href="https://ok.example/">', '"', "'", "<", ">", "&", "<p dir=rtl>", "<ul><li>",
+]  # fmt: skip
+mastodon_fragments = st.one_of(
+    st.sampled_from(MASTODON_MARKUP), st.sampled_from(HOSTILE), st.text(max_size=12)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pieces=st.lists(mastodon_fragments, max_size=14),
+    target=st.sampled_from(WEB_URLS + HOSTILE_URLS),
+    shown=st.text(alphabet="abcdefghij. ", min_size=1, max_size=12),
+)
+def test_it_reemits_only_links_and_breaks_from_mastodon_content(
+    pieces: list[str], target: str, shown: str
+) -> None:
+    # The checked link is whole and first: whatever follows cannot have opened it.
+    link = f'<a href="{html_escape(target)}" rel="nofollow">{html_escape(shown)}</a>'
+    html, _text, links = render_mastodon_html(link + " " + "".join(pieces))
+
+    elements = _elements(html)
+    for tag, attrs in elements:
+        assert tag in ALLOWED, (tag, html)
+        assert set(attrs) <= ALLOWED[tag], (tag, attrs, html)
+        if tag == "a":
+            assert _is_allowed_href(attrs.get("href") or ""), (attrs, html)
+            assert attrs.get("rel") in (None, REL), (attrs, html)
+    assert html.count("</a>") == sum(1 for tag, _ in elements if tag == "a")
+    hrefs = [attrs.get("href") for tag, attrs in elements if tag == "a"]
+    if target in WEB_URLS and shown.strip():
+        assert target in hrefs, (target, html)
+    else:
+        assert target not in hrefs, (target, html)
+    for shared in links:
+        assert urlsplit(shared["url"]).scheme.lower() in ("http", "https")

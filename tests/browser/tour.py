@@ -104,6 +104,12 @@ def tour_build(*, community: Community, organiser: User, member: User) -> Tour:
     )
     topic_vote(suggestion=topic, member=member)
     topic_suggest(community=community, member=organiser, title="Communities of practice")
+    # A Mastodon handle, verified for the member and not for the organiser: the profile
+    # form's verification steps and the profile's rel="me" link are on the tour.
+    member.mastodon_handle, member.mastodon_verified_at = "mona@mastodon.social", now
+    organiser.mastodon_handle = "olive@scholar.social"
+    member.save(update_fields=["mastodon_handle", "mastodon_verified_at"])
+    organiser.save(update_fields=["mastodon_handle"])
     return Tour(community, organiser, member, upcoming, live, ended)
 
 

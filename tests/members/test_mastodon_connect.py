@@ -81,7 +81,7 @@ def test_it_marks_a_connected_handle_as_verified_for_everyone(
     _connect(member, fake)
 
     page = anonymous.get(profile).content.decode()
-    assert f"Mastodon: @ada@{SERVER}" in page
+    assert f">@ada@{SERVER}</a>" in page
     assert badge in page
     assert "Disconnect Mastodon" not in page
 
