@@ -12,6 +12,7 @@ the next pull would store it, and appears in the live list at once.
 
 import logging
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from archive.models import (
     PostPlacement,
     PostSubmission,
 )
+from archive.selectors.posting import policy_for, posting_networks
 from archive.services.ingest import posts_store
 from archive.services.usage import post_price
 from archive.sources.base import (
@@ -49,7 +51,7 @@ from archive.sources.x_publish import StandInPublisher, XAuthor, XPublisher
 from archive.x_text import extract_urls, parse_tweet
 from chats.models import Chat
 from community.models import Community
-from members.models import User, XToken
+from members.models import User
 from members.services import XTokenUnavailable, x_access_token
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,11 @@ class Draft:
     cost: Decimal
 
 
+def submission_key() -> str:
+    """A fresh idempotency key, for one press of "Post" (the form carries it hidden)."""
+    return secrets.token_urlsafe(24)
+
+
 # --- composing ---------------------------------------------------------------------------
 
 
@@ -121,15 +128,6 @@ def draft_for(*, text: str, network: str) -> Draft:
 
 
 # --- networks ----------------------------------------------------------------------------
-
-
-def posting_networks(*, member: User) -> list[str]:
-    """The networks the member can post to from here, without asking them (no network
-    call): what the compose box offers. X first: the default."""
-    if settings.ARCHIVE_DEMO_REPLAY:
-        return [Network.X]
-    token = XToken.objects.filter(user=member).only("scope").first()
-    return [Network.X] if token is not None and token.can_post else []
 
 
 def publishers_for(member: User) -> dict[str, Publisher]:
@@ -166,13 +164,6 @@ def _x_author(member: User) -> XAuthor:
 
 
 # --- the rules ---------------------------------------------------------------------------
-
-
-def policy_for(community: Community) -> PostingPolicy:
-    """The community's posting policy; a community that never set one has posting off."""
-    return PostingPolicy.objects.filter(community=community).first() or PostingPolicy(
-        community=community
-    )
 
 
 def _refuse(message: str, code: str, field: str = "text") -> ValidationError:
@@ -398,3 +389,35 @@ def _result_of(submission: PostSubmission) -> PublishResult:
         time.sleep(_WAIT_STEP)
         submission.refresh_from_db()
     return PublishResult(submission)
+
+
+# --- the organisers' side ----------------------------------------------------------------
+
+
+def posting_policy_save(*, community: Community, data: dict[str, object]) -> PostingPolicy:
+    """Turn posting from the site on or off and set its caps (data: PostingPolicyForm's)."""
+    policy, _ = PostingPolicy.objects.update_or_create(community=community, defaults=data)
+    return policy
+
+
+def posting_mute(*, community: Community, username: str, by: User) -> PostingMute:
+    """Stop a member of the community from posting from its pages."""
+    member = User.objects.filter(
+        username__iexact=username.strip().lstrip("@"), memberships__community=community
+    ).first()
+    if member is None:
+        raise ValidationError(
+            {
+                "username": ValidationError(
+                    "No member of this community has that username.", code="unknown"
+                )
+            }
+        )
+    mute, _ = PostingMute.objects.get_or_create(
+        community=community, member=member, defaults={"created_by": by}
+    )
+    return mute
+
+
+def posting_unmute(*, community: Community, member_id: int) -> None:
+    PostingMute.objects.filter(community=community, member_id=member_id).delete()
