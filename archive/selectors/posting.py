@@ -69,6 +69,9 @@ def compose_state(*, chat: Chat, user: User | AnonymousUser) -> ComposeState:
     if PostingMute.objects.filter(community_id=chat.community_id, member=user).exists():
         return ComposeState("muted", policy)
     networks = posting_networks(member=user)
+    if not networks and not settings.X_LOGIN_ENABLED:
+        # No network the member could connect on this site: nothing to offer.
+        return ComposeState("off", policy)
     return ComposeState("ready" if networks else "connect", policy, networks)
 
 
