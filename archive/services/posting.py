@@ -255,6 +255,8 @@ def post_publish(
     now = timezone.now()
     policy = policy_for(chat.community)
     _check_member(member=member, chat=chat, policy=policy, now=now)
+    if network not in Network.values:
+        raise _refuse("Choose a network to post to.", "network", "network")
     if network not in posting_networks(member=member):
         raise _refuse(
             f"Connect {Network(network).label} to post from this site.", "network", "network"

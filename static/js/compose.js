@@ -1,6 +1,7 @@
 // The live page's compose box: counts the post as X counts it (the server does, with
-// twitter-text), sends it without leaving the page, offers "Reply" on each post, and keeps
-// the "answering Qn" chip on the current question. Without this script the form still
+// twitter-text), sends it without leaving the page, offers "Reply" on each post, keeps
+// the "answering Qn" chip on the current question, and suggests the chat's participants
+// after "@". Without this script the form still
 // posts and comes back with a message; a refused text comes back in the box.
 (function () {
   "use strict";
@@ -111,6 +112,103 @@
     recount();
   }
 
+  // --- mentions ----------------------------------------------------------------------
+  // The chat's participants as the list shows them (it grows as posts arrive): typing
+  // "@ad" offers "@adaquill"; arrows choose, Enter or Tab takes, Escape closes.
+
+  var mentions = document.getElementById("compose-mentions");
+  var mentionsHint = document.getElementById("compose-mentions-hint");
+  var options = [];
+  var active = -1;
+
+  function participants() {
+    var seen = {};
+    var handles = [];
+    if (!list) return handles;
+    list.querySelectorAll("li.post .post-meta").forEach(function (meta) {
+      var found = /@(\w{1,15})/.exec(meta.textContent);
+      if (found && !seen[found[1].toLowerCase()]) {
+        seen[found[1].toLowerCase()] = true;
+        handles.push(found[1]);
+      }
+    });
+    return handles;
+  }
+
+  function typedMention() {
+    var before = text.value.slice(0, text.selectionStart);
+    var found = /(^|[^\w@])@(\w{0,15})$/.exec(before);
+    return found ? found[2] : null;
+  }
+
+  function closeMentions() {
+    mentions.hidden = true;
+    mentions.replaceChildren();
+    options = [];
+    active = -1;
+    text.removeAttribute("aria-activedescendant");
+  }
+
+  function highlight(index) {
+    options.forEach(function (option, i) { option.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    active = index;
+    if (index >= 0) text.setAttribute("aria-activedescendant", options[index].id);
+    else text.removeAttribute("aria-activedescendant");
+  }
+
+  function take(handle) {
+    var caret = text.selectionStart;
+    var before = text.value.slice(0, caret).replace(/@\w{0,15}$/, "@" + handle + " ");
+    text.value = before + text.value.slice(caret);
+    text.setSelectionRange(before.length, before.length);
+    closeMentions();
+    text.focus();
+    recount();
+  }
+
+  function suggest() {
+    var partial = typedMention();
+    if (partial === null || !mentions) return closeMentions();
+    var lower = partial.toLowerCase();
+    var matches = participants().filter(function (handle) {
+      return handle.toLowerCase().indexOf(lower) === 0 && handle.toLowerCase() !== lower;
+    }).slice(0, 6);
+    if (!matches.length) return closeMentions();
+    mentions.replaceChildren();
+    options = matches.map(function (handle, i) {
+      var option = document.createElement("li");
+      option.id = "compose-mention-" + i;
+      option.setAttribute("role", "option");
+      option.textContent = "@" + handle;
+      option.addEventListener("mousedown", function (event) {
+        event.preventDefault(); // keep the focus (and the caret) in the box
+        take(handle);
+      });
+      mentions.appendChild(option);
+      return option;
+    });
+    mentions.hidden = false;
+    highlight(0);
+    mentionsHint.textContent = matches.length + (matches.length === 1 ? " person" : " people") +
+      " to mention: arrow keys to choose, Enter to take.";
+  }
+
+  function mentionKeys(event) {
+    if (mentions.hidden || !options.length || event.ctrlKey || event.metaKey) return false;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      highlight((active + step + options.length) % options.length);
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      take(options[Math.max(active, 0)].textContent.slice(1));
+    } else if (event.key === "Escape") {
+      closeMentions();
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    return true;
+  }
+
   // --- sending -----------------------------------------------------------------------
 
   function finish(result) {
@@ -163,12 +261,17 @@
   });
 
   text.addEventListener("keydown", function (event) {
+    if (mentionKeys(event)) return;
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       form.requestSubmit();
     }
   });
-  text.addEventListener("input", recount);
+  text.addEventListener("input", function () {
+    recount();
+    suggest();
+  });
+  text.addEventListener("blur", function () { setTimeout(closeMentions, 150); });
   if (answering) answering.addEventListener("change", recount);
   document.getElementById("compose-reply-cancel").addEventListener("click", function () {
     cancelReply();

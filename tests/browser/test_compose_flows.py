@@ -156,20 +156,28 @@ def test_it_lets_a_member_answer_the_current_question_from_the_live_page(
     expect(page.locator("#q2 li.post", has_text="Someone from outside the team")).to_have_count(1)
 
 
-def test_it_sends_one_post_for_a_double_click_and_replies_to_a_post(
+def test_it_sends_one_post_for_a_double_click_and_replies_with_a_mention(
     new_page: Callable[..., Page], x_api: FakeXApi, live_chat: Chat, said: list, poster: User
 ) -> None:
     page = _signed_in(new_page, poster, live_chat, viewport={"width": 390, "height": 844})
     page.get_by_label("Answering Q2").uncheck()
     page.get_by_role("button", name="Reply to Guest Zero").click()
     expect(page.locator("#compose-replying")).to_contain_text("Replying to Guest Zero")
-    page.get_by_label("Your post").fill("Agreed, a map it is")
+    box = page.get_by_label("Your post")
+    box.press_sequentially("@gu")
+    expect(page.get_by_role("option", name="@guest_0")).to_be_visible()
+    assert [v["id"] for v in axe_violations(page)] == []
+    box.press("Enter")
+    expect(box).to_have_value("@guest_0 ")
+    box.press_sequentially("Agreed, a map it is")
 
     page.get_by_role("button", name="Post", exact=True).dblclick()
 
-    expect(_mine(page, "Agreed, a map it is #KMers")).to_have_count(1, timeout=ARRIVAL_TIMEOUT_MS)
+    expect(_mine(page, "@guest_0 Agreed, a map it is #KMers")).to_have_count(
+        1, timeout=ARRIVAL_TIMEOUT_MS
+    )
     assert len(x_api.create_requests) == 1
-    reply = Post.objects.get(text="Agreed, a map it is #KMers")
+    reply = Post.objects.get(text="@guest_0 Agreed, a map it is #KMers")
     assert reply.reply_to_id == said[1]["id"]
     expect(page.locator("#compose-replying")).to_be_hidden()
     assert horizontal_overflow(page) == 0

@@ -208,6 +208,10 @@ def test_it_refuses_a_member_without_a_token_that_may_post(publish: Publish, pos
     assert _refusal(lambda: publish("hello")) == "network"
 
 
+def test_it_refuses_a_network_it_does_not_know(publish: Publish) -> None:
+    assert _refusal(lambda: publish("hello", network="myspace")) == "network"
+
+
 def test_it_stops_a_member_at_x_per_user_limit_before_calling_x(
     publish: Publish, settings: Any, x_api: FakeXApi
 ) -> None:
