@@ -402,5 +402,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # tweepy's DEBUG lines carry each request's headers: the app's Bearer token and a
+        # member's own X token. Never below INFO, whatever LOG_LEVEL says.
+        "tweepy": {"level": "INFO"},
+    },
 }

@@ -1,6 +1,7 @@
 """Posting from a live chat's page: every rule of post_publish, against the fake X API
 driven through tweepy, the token refresh through allauth's client."""
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -309,6 +310,24 @@ def test_it_asks_to_reconnect_when_x_will_not_refresh(
     refused = publish("Nope")
     assert not refused.sent
     assert "connect X again" in refused.message
+
+
+def test_it_never_logs_the_member_token(
+    publish: Publish, x_api: FakeXApi, poster: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = XToken.objects.get(user=poster)
+    x_api.expire_user_token(token.access_token)
+    with caplog.at_level(logging.DEBUG):
+        assert publish("Quietly").sent
+
+    fresh = XToken.objects.get(user=poster)
+    for secret in (
+        token.access_token,
+        token.refresh_token,
+        fresh.access_token,
+        fresh.refresh_token,
+    ):
+        assert secret not in caplog.text
 
 
 def test_it_keeps_tokens_encrypted_at_rest(poster: User) -> None:
