@@ -295,8 +295,14 @@ def _claim(
     """Insert the submission, under the limits; None when another request holds the key."""
     try:
         with transaction.atomic():
-            PostingPolicy.objects.select_for_update().filter(pk=policy.pk).first()
-            _check_limits(member=member, policy=policy, draft=draft, network=network, now=now)
+            locked = PostingPolicy.objects.select_for_update().filter(pk=policy.pk).first()
+            # A request with the same key that held the lock before us has committed its
+            # claim by now: its result is ours, whatever the limits say since.
+            if PostSubmission.objects.filter(member=member, key=key).exists():
+                return None
+            _check_limits(
+                member=member, policy=locked or policy, draft=draft, network=network, now=now
+            )
             return PostSubmission.objects.create(
                 member=member,
                 key=key,
@@ -321,8 +327,12 @@ def _send(submission: PostSubmission) -> PublishResult:
     except SourceError as exc:
         return _refused(submission, exc)
     with transaction.atomic():
+        # Should the archive refuse it (posts_store skips what it cannot fit), the post is
+        # still sent: the submission says so, and the next pull tries again.
         posts_store(posts=[post])
-        stored = Post.objects.only("pk").get(network=post.network, external_id=post.external_id)
+        stored = (
+            Post.objects.only("pk").filter(network=post.network, external_id=post.external_id)
+        ).first()
         PostSubmission.objects.filter(
             pk=submission.pk, status=PostSubmission.Status.SENDING
         ).update(status=PostSubmission.Status.SENT, post=stored, finished_at=timezone.now())

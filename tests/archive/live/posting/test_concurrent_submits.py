@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from archive.models import PostSubmission
+from archive.models import PostingPolicy, PostSubmission
 from archive.services.posting import post_publish
 from chats.models import Chat
 from members.models import User
@@ -15,8 +15,10 @@ from tests.fakes.x_api import FakeXApi
 
 @pytest.mark.django_db(transaction=True)
 def test_it_sends_one_post_when_two_requests_with_one_key_race(
-    ready: Chat, poster: User, x_api: FakeXApi
+    ready: Chat, poster: User, x_api: FakeXApi, posting_on: PostingPolicy
 ) -> None:
+    # One post a day: the second request must get the first's result, not "cap reached".
+    PostingPolicy.objects.filter(pk=posting_on.pk).update(daily_post_cap=1)
     # X takes its time: the second request arrives while the first is being sent.
     x_api.delay_next(0.5)
     results: list[Any] = []
