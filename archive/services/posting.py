@@ -211,7 +211,7 @@ def _check_reply(*, chat: Chat, reply_to: Post | None, network: str) -> None:
 def _check_limits(
     *, member: User, policy: PostingPolicy, draft: Draft, network: str, now: datetime
 ) -> None:
-    """Call with the policy row locked: claims of one community are counted one at a time."""
+    """Call with the policy and member rows locked: claims are counted one at a time."""
     counted = PostSubmission.objects.exclude(status=PostSubmission.Status.REFUSED)
     if network == Network.X:
         since = now - settings.ARCHIVE_POSTS_PER_MEMBER_WINDOW
@@ -296,6 +296,9 @@ def _claim(
     try:
         with transaction.atomic():
             locked = PostingPolicy.objects.select_for_update().filter(pk=policy.pk).first()
+            # X's per-member limit spans every community: the member's row too (always
+            # after the policy's, so two claims never wait for each other in a circle).
+            User.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
             # A request with the same key that held the lock before us has committed its
             # claim by now: its result is ours, whatever the limits say since.
             if PostSubmission.objects.filter(member=member, key=key).exists():
