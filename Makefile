@@ -31,16 +31,17 @@ install: $(VENV)/.base-installed
 install-dev: $(VENV)/.dev-installed
 
 # The site with demo data on the embedded default: SQLite and a Celery worker
-# (with embedded beat) on kombu's filesystem transport, so no server is needed.
+# (with embedded beat) on kombu's filesystem transport, so no server is needed. The site
+# runs in demo mode too: posting from the live page goes to a stand-in for X.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	ARCHIVE_DEMO_REPLAY=true $(BIN)/python manage.py seed_demo
 	@echo "Serving Hashtag Commons at http://127.0.0.1:$(PORT)/ (Ctrl-C, or kill -TERM the make process, stops the site and its worker)"
 	@# Both in the background and the shell in `wait`: a shell defers its traps until a
 	@# foreground child exits, so SIGTERM (which make passes on) would otherwise hang.
 	@trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	ARCHIVE_DEMO_REPLAY=true $(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO & \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & \
+	ARCHIVE_DEMO_REPLAY=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & \
 	wait
 
 lint: install-dev

@@ -6,6 +6,8 @@ raw SQL, triggers and existing databases did not have to move with the code. Tab
 here (BilledRead, NetworkUsage) have the app's own `archive_` names.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -424,3 +426,95 @@ class ImportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(100, self.progress_bytes * 100 // self.size) if self.size else 0
+
+
+class PostingPolicy(models.Model):
+    """Whether members may post to the networks from the community's live pages, and how
+    much: off until an organiser turns it on, as every post from the site costs money."""
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, related_name="posting_policy"
+    )
+    enabled = models.BooleanField(default=False)
+    daily_post_cap = models.PositiveIntegerField(
+        default=200, help_text="Posts from this site per UTC day, all members together."
+    )
+    daily_spend_cap = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        help_text="US dollars X may charge per UTC day for posts from this site.",
+    )
+    allow_links = models.BooleanField(
+        default=True, help_text="A post with a link costs more than 13 without one."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Posting in {self.community}: {'on' if self.enabled else 'off'}"
+
+
+class PostingMute(models.Model):
+    """A member an organiser stopped from posting from the community's pages."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posting_mutes"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "member"], name="unique_posting_mute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} muted in {self.community}"
+
+
+class PostSubmission(models.Model):
+    """One press of "Post": claimed by its idempotency key before the network is called,
+    so a double click or a retried request sends one post and gets the first one's answer.
+    Also the ledger the limits (per member, per community and day) and costs count."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        REFUSED = "refused", "Refused"
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_submissions"
+    )
+    key = models.CharField(max_length=64)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="post_submissions")
+    network = models.CharField(max_length=16, choices=Network.choices)
+    text = models.TextField()
+    reply_to = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENDING)
+    has_link = models.BooleanField(default=False)
+    cost = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("0"))
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
+    error = models.CharField(max_length=300, blank=True)
+    retryable = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "key"], name="unique_post_submission_key")
+        ]
+        indexes = [
+            models.Index(fields=["community", "created_at"], name="post_submission_day"),
+            models.Index(fields=["member", "network", "created_at"], name="post_submission_rate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.network} ({self.status})"

@@ -1,5 +1,6 @@
 """Who may see or act on what the archive holds: one helper per object kind and role."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -9,6 +10,7 @@ from archive.selectors.live import chat_in_community
 from chats.models import Chat
 from community.models import Community
 from community.permissions import get_community_for_moderator, get_community_for_organiser
+from community.selectors import membership_for
 
 
 def get_chat_for_reader(request: HttpRequest, slug: str, pk: int) -> Chat:
@@ -71,3 +73,12 @@ def get_import_job_for_importer(request: HttpRequest, slug: str, pk: int) -> Imp
     job = get_object_or_404(jobs, pk=pk, community=community)
     job.community = community
     return job
+
+
+def get_chat_for_poster(request: HttpRequest, slug: str, pk: int) -> Chat:
+    """A chat, for a signed-in member of its community to post in from the live page;
+    whether they may post now is the posting service's to say (one place for the rules)."""
+    chat = get_chat_for_reader(request, slug, pk)
+    if membership_for(community=chat.community, user=request.user) is None:
+        raise PermissionDenied(f"Join {chat.community.name} to post from this site.")
+    return chat

@@ -8,6 +8,7 @@ from archive.views import (
     index,
     live,
     moderation,
+    posting,
     search,
     stream,
     transcript,
@@ -17,6 +18,8 @@ app_name = "archive"
 
 chat_urls = [
     path("posts/", live.chat_posts_fragment, name="chat_posts"),
+    path("compose/", posting.chat_compose, name="chat_compose"),
+    path("compose/count/", posting.chat_compose_count, name="chat_compose_count"),
     path("transcript/", transcript.chat_transcript, name="transcript"),
     path("transcript/print/", exports.transcript_print, name="transcript_print"),
     path("transcript.<str:fmt>", exports.transcript_export, name="transcript_export"),
@@ -36,6 +39,9 @@ manage_urls: list[URLPattern | URLResolver] = [
     path("archive/", health.archive_health, name="archive_health"),
     path("archive/imports/", imports.imports, name="imports"),
     path("archive/imports/<int:pk>/", imports.import_status, name="import_status"),
+    path("posting/", posting.posting_settings, name="posting_settings"),
+    path("posting/mutes/", posting.member_mute, name="member_mute"),
+    path("posting/mutes/<int:pk>/unmute/", posting.member_unmute, name="member_unmute"),
     path("chats/<int:pk>/moderate/", moderation.moderate_chat, name="moderate_chat"),
     path("moderation/", include(moderation_urls)),
 ]

@@ -178,8 +178,13 @@ SOCIALACCOUNT_PROVIDERS = {
             else []
         ),
         "OAUTH_PKCE_ENABLED": True,
+        # Reading the profile, and posting for the member from the live page; offline.access
+        # brings the refresh token that keeps posting working past the 2-hour access token.
+        "SCOPE": ["tweet.read", "tweet.write", "users.read", "offline.access"],
     }
 }
+# Refresh a member's X token when it has less than this left (X's last 2 hours).
+X_TOKEN_REFRESH_MARGIN = timedelta(seconds=env.int("X_TOKEN_REFRESH_MARGIN_SECONDS", default=300))
 
 # Ingestion (used by the archive).
 X_BEARER_TOKEN = env.str("X_BEARER_TOKEN", default="")
@@ -224,6 +229,16 @@ ARCHIVE_DAILY_READ_CAP = env.int("ARCHIVE_DAILY_READ_CAP", default=20000)
 # Estimated price of one billed post (X bills a post once per UTC day however often it is
 # read), in US dollars, for the organisers' cost view.
 ARCHIVE_PRICE_PER_READ = env.float("ARCHIVE_PRICE_PER_READ", default=0.005)
+# What X charges per post created from the site (pay-per-use, 2026): a post with a link
+# costs more. Decimal strings: the posting caps compare money, not floats.
+ARCHIVE_PRICE_PER_POST = env.str("ARCHIVE_PRICE_PER_POST", default="0.015")
+ARCHIVE_PRICE_PER_POST_WITH_LINK = env.str("ARCHIVE_PRICE_PER_POST_WITH_LINK", default="0.20")
+# X allows a member 100 posts per 15 minutes (POST /2/tweets, per user); the site
+# refuses the 101st itself rather than spending a request on X's 429.
+ARCHIVE_POSTS_PER_MEMBER = env.int("ARCHIVE_POSTS_PER_MEMBER", default=100)
+ARCHIVE_POSTS_PER_MEMBER_WINDOW = timedelta(
+    minutes=env.int("ARCHIVE_POSTS_PER_MEMBER_MINUTES", default=15)
+)
 # How far back a community's first between-chat sweep looks.
 ARCHIVE_STREAM_BACKFILL = timedelta(hours=env.int("ARCHIVE_STREAM_BACKFILL_HOURS", default=24))
 
@@ -417,5 +432,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # tweepy's DEBUG lines carry each request's headers: the app's Bearer token and a
+        # member's own X token. Never below INFO, whatever LOG_LEVEL says.
+        "tweepy": {"level": "INFO"},
+    },
 }

@@ -1,12 +1,13 @@
+from typing import Any
+
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
+from django.conf import settings
 from django.http import Http404, HttpRequest
 
 from members.models import User
-from members.services import member_link_x_account
-
-X_PROVIDER = "twitter_oauth2"
+from members.services import X_PROVIDER, member_link_x_account, x_token_store
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -44,3 +45,17 @@ def link_x_from_sociallogin(sociallogin: SocialLogin) -> None:
         name=data.get("name", ""),
         avatar_url=data.get("profile_image_url", ""),
     )
+    token = sociallogin.token
+    if token is not None and token.token and sociallogin.user.pk:
+        # allauth keeps no tokens (SOCIALACCOUNT_STORE_TOKENS off: its columns are plain
+        # text); ours are encrypted. X grants every scope asked for, or none.
+        provider_settings: dict[str, Any] = settings.SOCIALACCOUNT_PROVIDERS[X_PROVIDER]
+        scope = provider_settings.get("SCOPE", [])
+        x_token_store(
+            user=sociallogin.user,
+            x_user_id=str(account.uid),
+            access_token=token.token,
+            refresh_token=token.token_secret or "",
+            expires_at=token.expires_at,
+            scope=" ".join(scope),
+        )

@@ -111,3 +111,30 @@ class MastodonConnection(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.acct}"
+
+
+class XToken(models.Model):
+    """A member's own X OAuth 2 user token, to post for them (never to read the archive).
+
+    Kept here rather than in allauth's SocialToken, whose columns are plain text: both
+    tokens are Fernet-encrypted at rest (key from SECRET_KEY and FIELD_ENCRYPTION_SALT).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="x_token")
+    x_user_id = models.CharField(max_length=32)
+    access_token = EncryptedTextField()
+    refresh_token = EncryptedTextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __repr__(self) -> str:
+        # Never the tokens: a repr ends up in logs and error reports.
+        return f"<XToken user={self.user_id} expires_at={self.expires_at}>"
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    @property
+    def can_post(self) -> bool:
+        return "tweet.write" in self.scope.split()

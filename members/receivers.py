@@ -9,7 +9,7 @@ from allauth.socialaccount.signals import (
 from django.dispatch import receiver
 
 from members.adapters import X_PROVIDER, link_x_from_sociallogin
-from members.services import member_unlink_x_account
+from members.services import member_unlink_x_account, x_token_clear
 
 
 @receiver(social_account_added)
@@ -22,3 +22,4 @@ def _link_x(sender: object, request: object, sociallogin: object, **kwargs: obje
 def _unlink_x(sender: object, request: object, socialaccount: SocialAccount, **kw: object) -> None:
     if socialaccount.provider == X_PROVIDER:
         member_unlink_x_account(user=socialaccount.user, x_user_id=str(socialaccount.uid))
+        x_token_clear(user=socialaccount.user)

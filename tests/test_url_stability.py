@@ -56,6 +56,11 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
     "chats:chat_edit": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/manage/chats/7/edit/"),
     "chats:chat_ics": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/chats/7/calendar.ics"),
     "archive:chat_posts": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/chats/7/posts/"),
+    "archive:chat_compose": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/chats/7/compose/"),
+    "archive:chat_compose_count": (
+        {"slug": "kmers", "pk": "7"},
+        "/communities/kmers/chats/7/compose/count/",
+    ),
     "chats:chat_reminder": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/chats/7/reminder/"),
     "chats:chat_reminder_cancel": (
         {"slug": "kmers", "pk": "7"},
@@ -96,6 +101,11 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
     ),
     "archive:moderate_stream": ({"slug": "kmers"}, "/communities/kmers/manage/moderation/stream/"),
     "archive:moderation_log": ({"slug": "kmers"}, "/communities/kmers/manage/moderation/"),
+    "archive:member_mute": ({"slug": "kmers"}, "/communities/kmers/manage/posting/mutes/"),
+    "archive:member_unmute": (
+        {"slug": "kmers", "pk": "7"},
+        "/communities/kmers/manage/posting/mutes/7/unmute/",
+    ),
     "archive:my_posts": ({}, "/me/posts/"),
     "archive:placement_hide": (
         {"slug": "kmers", "pk": "7"},
@@ -125,6 +135,7 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
     ),
     "chats:schedule": ({}, "/schedule/"),
     "chats:schedule_ics": ({}, "/schedule/calendar.ics"),
+    "archive:posting_settings": ({"slug": "kmers"}, "/communities/kmers/manage/posting/"),
     "archive:search": ({}, "/search/"),
     "chats:series_create": ({"slug": "kmers"}, "/communities/kmers/manage/series/new/"),
     "chats:series_edit": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/manage/series/7/edit/"),

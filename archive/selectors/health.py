@@ -7,7 +7,15 @@ from typing import Any, cast
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
-from archive.models import Network, NetworkUsage, ReadUsage, SourceHealth, SyncCursor
+from archive.models import (
+    Network,
+    NetworkUsage,
+    PostingPolicy,
+    PostSubmission,
+    ReadUsage,
+    SourceHealth,
+    SyncCursor,
+)
 from archive.services.ingest import daily_cap, reads_today
 from chats.models import Chat
 from community.models import Community
@@ -68,6 +76,25 @@ def archive_status(*, community: Community, now: datetime, days: int = 14) -> di
         "price_per_read": settings.ARCHIVE_PRICE_PER_READ,
         "reconciliation": reconciliation,
         "mismatches": [row for row in reconciliation if row["mismatch"]],
+        "posting": _posting_today(community=community, now=now),
+    }
+
+
+def _posting_today(*, community: Community, now: datetime) -> dict[str, Any]:
+    """Posts members sent from the site today (UTC) and what X charges for them: two queries."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = PostSubmission.objects.filter(
+        community=community, status=PostSubmission.Status.SENT, created_at__gte=midnight
+    ).aggregate(
+        posts=Count("pk"), with_links=Count("pk", filter=Q(has_link=True)), cost=Sum("cost")
+    )
+    policy = PostingPolicy.objects.filter(community=community).first()
+    return {
+        **sent,
+        "cost": (sent["cost"] or Decimal("0")).quantize(Decimal("0.01")),
+        "policy": policy,
+        "price": settings.ARCHIVE_PRICE_PER_POST,
+        "link_price": settings.ARCHIVE_PRICE_PER_POST_WITH_LINK,
     }
 
 

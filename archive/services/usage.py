@@ -6,7 +6,9 @@ in each page's transaction; beat calls `billed_reads_prune` and `usage_reconcile
 """
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 
 from archive.models import BilledRead, Network, NetworkUsage
@@ -77,3 +79,14 @@ def usage_reconcile(*, source: XSource, now: datetime, days: int = USAGE_DAYS) -
         update_fields=["posts", "fetched_at"],
     )
     return len(rows)
+
+
+def post_price(*, network: str, has_link: bool) -> Decimal:
+    """What the network charges the site for one post created for a member: X's
+    pay-per-use prices (settings, beside the read price); the others charge nothing."""
+    if network != Network.X:
+        return Decimal("0")
+    price = (
+        settings.ARCHIVE_PRICE_PER_POST_WITH_LINK if has_link else settings.ARCHIVE_PRICE_PER_POST
+    )
+    return Decimal(str(price))

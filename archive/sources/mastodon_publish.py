@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 # Mastodon's own limit on statuses an account may create (its rate_limit config).
 POSTS_PER_WINDOW = 300
+# Mastodon's default status length, links counted as 23 characters whatever their length
+# (a server may allow more: we keep to what every server takes).
+MASTODON_MAX_CHARACTERS = 500
+MASTODON_URL_LENGTH = 23
 POST_WINDOW = timedelta(hours=3)
 # Its API limit's window: the wait after a 429 that did not say when it resets.
 REQUEST_WINDOW = timedelta(minutes=5)
@@ -62,6 +66,8 @@ class MastodonPublisher:
 
     def __init__(self, *, server: str, access_token: str, client: Mastodon | None = None) -> None:
         self.server = server
+        # Kept to tell the connection which token its server refused (never logged).
+        self.access_token = access_token
         self._client = client or mastodon_client(server=server, access_token=access_token)
 
     def publish(

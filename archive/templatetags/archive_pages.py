@@ -10,8 +10,11 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
+from archive.models import PostPlacement
 from archive.selectors.exports import recent_transcripts
 from archive.selectors.live import chat_posts, chat_posts_first, current_question
+from archive.selectors.posting import DRAFT_SESSION_KEY, compose_state
+from archive.services.posting import submission_key
 from chats.models import Chat
 from community.models import Community
 
@@ -37,6 +40,27 @@ def chat_page_posts(chat: Chat, status: str, now: datetime) -> dict[str, object]
         "placements": placements,
         "current_question": current_question(placements),
         "live_poll_ms": settings.LIVE_POLL_MS,
+    }
+
+
+@register.inclusion_tag("archive/live/_compose.html", takes_context=True)
+def chat_compose(
+    context: template.Context, chat: Chat, current: PostPlacement | None = None
+) -> dict[str, object]:
+    """The live page's compose box, or what stands in for it (sign in, connect X...)."""
+    request = context["request"]
+    state = compose_state(chat=chat, user=request.user)
+    draft = request.session.pop(DRAFT_SESSION_KEY, None) if state.ready else None
+    if not isinstance(draft, dict) or draft.get("chat") != chat.pk:
+        draft = None
+    return {
+        "chat": chat,
+        "compose": state,
+        "question": getattr(current, "question", None),
+        "draft": draft,
+        "key": submission_key(),
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
     }
 
 

@@ -178,5 +178,7 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) poll();
   });
+  // compose.js asks for this after a post is sent: it shows up without waiting.
+  document.addEventListener("live:refresh", poll);
   var timer = setInterval(poll, interval);
 })();

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 # Session and user, the community and the reader's role, then the page's own seven:
 # usage per day, chats, today's reads for the budget, the site's billed posts and X's count
-# per day, unhealthy sources, cursors.
-QUERIES = 11
+# per day, unhealthy sources, cursors; posting from the site: its policy and today's posts.
+QUERIES = 13
 
 
 def _url(community: Community) -> str:

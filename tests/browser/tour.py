@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page
 
 from archive.models import PostPlacement
+from archive.services.posting import posting_policy_save
 from chats.models import Chat
 from chats.services.hosting import host_offer_create
 from chats.services.schedule import chat_create, chat_set_hosts, question_add
@@ -110,6 +111,8 @@ def tour_build(*, community: Community, organiser: User, member: User) -> Tour:
     organiser.mastodon_handle = "olive@scholar.social"
     member.save(update_fields=["mastodon_handle", "mastodon_verified_at"])
     organiser.save(update_fields=["mastodon_handle"])
+    # Posting from the site on: the live page offers visitors to sign in to take part.
+    posting_policy_save(community=community, data={"enabled": True})
     return Tour(community, organiser, member, upcoming, live, ended)
 
 
@@ -169,6 +172,7 @@ def tour_pages(tour: Tour, persona: str) -> list[str]:
         reverse("chats:host_offers", kwargs=slug),
         reverse("archive:archive_health", kwargs=slug),
         reverse("archive:imports", kwargs=slug),
+        reverse("archive:posting_settings", kwargs=slug),
         _chat_url("archive:moderate_chat", tour, tour.ended),
         reverse("archive:moderation_log", kwargs=slug),
         reverse("archive:moderate_stream", kwargs=slug),

@@ -31,9 +31,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.x_data import search_response, snowflake_time
+from archive.sources.x_objects import base62
+from archive.x_text import extract_urls_with_indices
+from tests.fakes.x_data import make_tweet, search_response, snowflake, snowflake_time
 
 SEARCH_PATH = "/2/tweets/search/recent"
+TWEETS_PATH = "/2/tweets"
+DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
 USAGE_PATH = "/2/usage/tweets"
 DEFAULT_TOKEN = "test-bearer-token"
 _DROP = object()
@@ -136,6 +140,11 @@ class FakeXApi:
         # tweets_consumed per app (the usage guide); "openapi", an object whose usage lists
         # {date, usage} with numbers as strings (the API reference and its older example).
         self.usage_shape = "daily"
+        # Member OAuth 2 user tokens (POST /2/tweets): token -> the X user id it posts as.
+        self.user_tokens: dict[str, str] = {}
+        # POST /2/tweets per user per window (X: 100 per 15 minutes).
+        self.post_limit = 100
+        self._posts_in_window: dict[str, list[float]] = {}
         self._corruptions: dict[str, dict[str, Any]] = {}
         self._withheld: dict[str, str] = {}
         self._faults: deque[_Fault] = deque()
@@ -207,6 +216,28 @@ class FakeXApi:
             for user_id in user_ids:
                 self._withheld.pop(user_id, None)
 
+    def authorize_user_token(self, token: str, user: Mapping[str, Any]) -> None:
+        """Accept `token` as the user's OAuth 2 token (what X's token endpoint issued)."""
+        with self._lock:
+            self.users.setdefault(user["id"], dict(user))
+            self.user_tokens[token] = user["id"]
+
+    def expire_user_token(self, token: str) -> None:
+        """The token's two hours are over: X answers 401 to it from now on."""
+        with self._lock:
+            self.user_tokens.pop(token, None)
+
+    @property
+    def create_requests(self) -> list["RecordedRequest"]:
+        """Every POST /2/tweets received, answered or refused."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST" and r.path == TWEETS_PATH]
+
+    @property
+    def created(self) -> list["RecordedRequest"]:
+        """The POST /2/tweets that created a post."""
+        return [r for r in self.create_requests if r.status == 201]
+
     # --- faults ------------------------------------------------------------------------
 
     def fail_next(
@@ -275,6 +306,96 @@ class FakeXApi:
         record.status = status
         record.served = len(body.get("data") or ()) if status == 200 else 0
         return status, headers, body
+
+    def respond_post(
+        self, target: str, authorization: str | None, body: object
+    ) -> tuple[int, dict[str, str], Mapping[str, Any]]:
+        """POST /2/tweets, with a member's OAuth 2 user token as the Bearer."""
+        path = urlsplit(target).path
+        params = body if isinstance(body, dict) else {}
+        record = RecordedRequest("POST", path, {"json": json.dumps(params)}, authorization)
+        with self._lock:
+            self.requests.append(record)
+            fault = self._faults.popleft() if self._faults else None
+        if fault is not None and fault.delay:
+            self._stopping.wait(fault.delay)
+        if fault is not None and fault.status is not None:
+            status, headers, answer = self._fault_answer(fault)
+        elif path != TWEETS_PATH:
+            status, headers, answer = _problem(404)
+        else:
+            status, headers, answer = self._create(params, authorization)
+        record.status = status
+        return status, headers, answer
+
+    def _create(
+        self, params: Mapping[str, Any], authorization: str | None
+    ) -> tuple[int, dict[str, str], Mapping[str, Any]]:
+        scheme, _, token = (authorization or "").partition(" ")
+        with self._lock:
+            user_id = self.user_tokens.get(token) if scheme == "Bearer" else None
+        if user_id is None:
+            return _problem(401)
+        headers, allowed = self._spend_post_budget(user_id)
+        if not allowed:
+            return 429, headers, _problem(429)[2]
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return 400, headers, _invalid("text is required")
+        reply_id = (params.get("reply") or {}).get("in_reply_to_tweet_id")
+        with self._lock:
+            if any(
+                t["author_id"] == user_id and t.get("_sent") == text for t in self.tweets.values()
+            ):
+                return 403, headers, {**_problem(403)[2], "detail": DUPLICATE_DETAIL}
+            reply_to = self.tweets.get(reply_id) if reply_id else None
+            if reply_id and reply_to is None:
+                detail = "You attempted to reply to a Tweet that is deleted or not visible to you."
+                return 403, headers, {**_problem(403)[2], "detail": detail}
+            tweet = self._new_tweet(user_id, text, reply_to)
+            self.tweets[tweet["id"]] = tweet
+        data = {k: tweet[k] for k in ("id", "text", "edit_history_tweet_ids")}
+        return 201, headers, {"data": data}
+
+    def _new_tweet(
+        self, user_id: str, text: str, reply_to: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        # X wraps every link in a t.co link of its own.
+        links: dict[str, str] = {}
+        shortened = text
+        for found in reversed(extract_urls_with_indices(text)):
+            start, end = found["indices"]
+            short = f"https://t.co/{base62(_digest(found['url']))[:10]}"
+            expanded = found["url"] if "://" in found["url"] else f"http://{found['url']}"
+            links[short] = expanded
+            shortened = shortened[:start] + short + shortened[end:]
+        now = datetime.fromtimestamp(self.clock(), tz=UTC)
+        tweet = make_tweet(
+            author=self.users[user_id],
+            text=shortened,
+            created_at=now,
+            tweet_id=snowflake(now),
+            reply_to=reply_to,
+            links=links,
+        )
+        tweet["_sent"] = text  # for the duplicate check only; _project never serves it
+        return tweet
+
+    def _spend_post_budget(self, user_id: str) -> tuple[dict[str, str], bool]:
+        with self._lock:
+            now = self.clock()
+            window = [t for t in self._posts_in_window.get(user_id, []) if t > now - 900]
+            allowed = len(window) < self.post_limit
+            if allowed:
+                window.append(now)
+            self._posts_in_window[user_id] = window
+            reset = (window[0] if window else now) + 900
+        headers = {
+            "x-rate-limit-limit": str(self.post_limit),
+            "x-rate-limit-remaining": str(max(self.post_limit - len(window), 0)),
+            "x-rate-limit-reset": str(int(reset)),
+        }
+        return headers, allowed
 
     def _answer(
         self,
@@ -513,6 +634,10 @@ class FakeXApi:
         return 200, {}, {"data": {k: values[k] for k in sorted(fields or _DEFAULT_USAGE_FIELDS)}}
 
 
+def _digest(value: str) -> int:
+    return int(hashlib.sha256(value.encode()).hexdigest()[:15], 16)
+
+
 def parse_query(query: str) -> tuple[frozenset[str], bool]:
     """The fake understands `#a -is:retweet` and `(#a OR #b …) -is:retweet`, nothing else."""
     if not query or len(query) > 512:
@@ -668,6 +793,24 @@ class _Handler(BaseHTTPRequestHandler):
             "GET", self.path, self.headers.get("Authorization")
         )
         payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            body = None
+        status, headers, answer = self.server.api.respond_post(
+            self.path, self.headers.get("Authorization"), body
+        )
+        payload = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))

@@ -14,6 +14,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -87,6 +88,10 @@ class _State:
     code_lifetime: float = CODE_LIFETIME
     codes: dict[str, _Grant] = field(default_factory=dict)
     tokens: dict[str, _Grant] = field(default_factory=dict)
+    # Single use, as X's: each refresh answers with a new refresh token.
+    refresh_tokens: dict[str, _Grant] = field(default_factory=dict)
+    # Told of every access token issued (the fake X API learns whom it posts as).
+    on_token: Callable[[str, XIdentity], None] | None = None
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,12 +109,14 @@ class FakeXOAuth:
         client_secret: str,
         redirect_uri: str,
         identity: XIdentity | None = None,
+        on_token: Callable[[str, XIdentity], None] | None = None,
     ) -> None:
         self._state = _State(
             client_id=client_id,
             client_secret=client_secret,
             redirect_uri=redirect_uri,
             identity=identity or XIdentity(),
+            on_token=on_token,
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -188,6 +195,12 @@ class FakeXOAuth:
     def code_lifetime(self, seconds: float) -> None:
         self._state.code_lifetime = seconds
 
+    def issue_tokens(self, scope: str, identity: XIdentity | None = None) -> dict[str, object]:
+        """Tokens as a completed authorisation would return them (a member who signed in
+        earlier), without going through the browser steps."""
+        grant = _Grant("", "", scope, identity or self._state.identity)
+        return _issue(self._state, grant)
+
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._state.lock:
             return [r for r in self._state.requests if r.path == path]
@@ -256,6 +269,12 @@ class _Handler(BaseHTTPRequestHandler):
                 "error": "unauthorized_client",
                 "error_description": "Missing valid authorization header",
             }
+        if form.get("grant_type") == "refresh_token":
+            with state.lock:
+                refreshed = state.refresh_tokens.pop(form.get("refresh_token", ""), None)
+            if refreshed is None:
+                return _error("invalid_request", "Value passed for the token was invalid.")
+            return HTTPStatus.OK, _issue(state, refreshed)
         if form.get("grant_type") != "authorization_code":
             return _error("invalid_request", "Value passed for the grant type was invalid.")
         with state.lock:
@@ -267,18 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
             return _error("invalid_request", "Value passed for the redirect uri was invalid.")
         if s256(form.get("code_verifier", "")) != grant.code_challenge:
             return _error("invalid_request", "Value passed for the code verifier was invalid.")
-        token = secrets.token_urlsafe(32)
-        with state.lock:
-            state.tokens[token] = grant
-        body: dict[str, object] = {
-            "token_type": "bearer",
-            "expires_in": ACCESS_TOKEN_LIFETIME,
-            "access_token": token,
-            "scope": grant.scope,
-        }
-        if "offline.access" in grant.scope.split():
-            body["refresh_token"] = secrets.token_urlsafe(32)
-        return HTTPStatus.OK, body
+        return HTTPStatus.OK, _issue(state, grant)
 
     def _me(self, query: dict[str, str]) -> tuple[int, dict[str, object]]:
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
@@ -337,6 +345,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+def _issue(state: _State, grant: _Grant) -> dict[str, object]:
+    token = secrets.token_urlsafe(32)
+    body: dict[str, object] = {
+        "token_type": "bearer",
+        "expires_in": ACCESS_TOKEN_LIFETIME,
+        "access_token": token,
+        "scope": grant.scope,
+    }
+    with state.lock:
+        state.tokens[token] = grant
+        if "offline.access" in grant.scope.split():
+            refresh = secrets.token_urlsafe(32)
+            state.refresh_tokens[refresh] = grant
+            body["refresh_token"] = refresh
+    if state.on_token is not None:
+        state.on_token(token, grant.identity)
+    return body
 
 
 def _authorize_problem(query: dict[str, str], state: _State) -> str:

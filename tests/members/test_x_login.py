@@ -4,6 +4,7 @@ Only the three X URLs are redirected to the fake; the code exchange and the prof
 fetch are real HTTP requests made by allauth, exactly as in production.
 """
 
+import logging
 from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -12,6 +13,7 @@ import requests
 from allauth.socialaccount.models import SocialAccount
 from allauth.socialaccount.providers.twitter_oauth2.views import TwitterOAuth2Adapter
 from django.contrib.auth import get_user
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -19,7 +21,7 @@ from pytest_django.fixtures import Settings
 
 from archive.models import Account
 from community.models import Community, Membership
-from members.models import User
+from members.models import User, XToken
 from members.services import member_link_x_account
 from tests.fakes.x_oauth import (
     AUTHORIZE_PATH,
@@ -344,3 +346,47 @@ def test_it_offers_the_connect_button_on_my_posts_without_a_linked_x_account(
     assert CONNECT_BUTTON in page
     assert f'action="{reverse(LOGIN_URL)}?process=connect"' in page
     assert f'name="next" value="{reverse("archive:my_posts")}"' in page
+
+
+def test_it_asks_x_for_the_posting_scopes_and_keeps_the_token_encrypted(
+    member: Client, member_user: User, fake_x: FakeXOAuth
+) -> None:
+    _log_in_with_x(member, f"{reverse(LOGIN_URL)}?process=connect")
+
+    [authorize] = fake_x.requests_to(AUTHORIZE_PATH)
+    asked = set(authorize.query["scope"].split())
+    assert asked == {"tweet.read", "tweet.write", "users.read", "offline.access"}
+    [exchange] = fake_x.requests_to(TOKEN_PATH)
+    token = XToken.objects.get(user=member_user)
+    assert token.access_token == exchange.response["access_token"]
+    assert token.refresh_token == exchange.response["refresh_token"]
+    assert token.can_post
+    assert token.expires_at is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT access_token, refresh_token FROM members_xtoken")
+        raw_access, raw_refresh = cursor.fetchone()
+    assert token.access_token not in raw_access
+    assert token.refresh_token not in raw_refresh
+
+
+def test_it_forgets_the_token_when_the_member_disconnects_x(
+    member: Client, member_user: User, fake_x: FakeXOAuth
+) -> None:
+    _log_in_with_x(member, f"{reverse(LOGIN_URL)}?process=connect")
+    assert XToken.objects.filter(user=member_user).exists()
+
+    social = SocialAccount.objects.get(provider="twitter_oauth2")
+    member.post(reverse("socialaccount_connections"), {"account": social.pk})
+
+    assert not XToken.objects.filter(user=member_user).exists()
+
+
+def test_it_never_logs_the_token(
+    anonymous: Client, fake_x: FakeXOAuth, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        _log_in_with_x(anonymous)
+
+    [exchange] = fake_x.requests_to(TOKEN_PATH)
+    assert str(exchange.response["access_token"]) not in caplog.text
+    assert str(exchange.response["refresh_token"]) not in caplog.text

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from archive.services.posting import posting_policy_save
 from common.markdown import render_markdown
 from community.models import Community, Membership
 from demo.chat import demo_archived_chat_anchor, demo_live_chat_anchor
@@ -232,6 +233,10 @@ class Command(BaseCommand):
         """One chat "live now" (the beat task replay_demo_chat fills it), one archived."""
         archived = demo_archived_chat_anchor(community=community)
         live = demo_live_chat_anchor(community=community)
+        if settings.ARCHIVE_DEMO_REPLAY:
+            # The demo's stand-in network posts nowhere and costs nothing: members can
+            # answer the live chat from its page. With real networks it stays off.
+            posting_policy_save(community=community, data={"enabled": True})
         self.stdout.write(
             f"Demo archive: “{archived.title}” ({archived.placements.count()} posts), "
             f"“{live.title}” live since {live.start_at:%H:%M} UTC "
