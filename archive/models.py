@@ -167,9 +167,12 @@ class PostPlacement(models.Model):
 
 
 class SyncCursor(models.Model):
-    """Pull state for one search query (one set of hashtags on one network)."""
+    """Pull state for one search query (one set of hashtags on one network and, for
+    Mastodon, one server: each server's hashtag timeline is paged by its own ids)."""
 
     network = models.CharField(max_length=16, choices=Network.choices)
+    # Blank for networks read through one service (X, Bluesky).
+    server = models.CharField(max_length=253, blank=True, default="", db_default="")
     query = models.CharField(max_length=512)
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="cursors")
     newest_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
@@ -196,11 +199,14 @@ class SyncCursor(models.Model):
     class Meta:
         db_table = "chats_synccursor"
         constraints = [
-            models.UniqueConstraint(fields=["network", "query"], name="chats_unique_cursor")
+            models.UniqueConstraint(
+                fields=["network", "server", "query"], name="archive_unique_cursor"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.network}: {self.query}"
+        where = f"{self.network}@{self.server}" if self.server else self.network
+        return f"{where}: {self.query}"
 
     @property
     def resuming(self) -> bool:
@@ -288,23 +294,31 @@ class NetworkUsage(models.Model):
 
 
 class SourceHealth(models.Model):
-    """Whether a network's credentials work; an auth failure stops pulls until they change."""
+    """Whether a network's (for Mastodon: a server's) credentials work and whether it
+    rate-limits us; an auth failure stops its pulls until the credentials change."""
 
-    network = models.CharField(max_length=16, choices=Network.choices, unique=True)
+    network = models.CharField(max_length=16, choices=Network.choices)
+    server = models.CharField(max_length=253, blank=True, default="", db_default="")
     healthy = models.BooleanField(default=True)
     error = models.TextField(blank=True)
     # A hash of the credentials that failed: new credentials lift the stop.
     config_fingerprint = models.CharField(max_length=64, blank=True)
-    # Rate limits are per app: one 429 pauses every query of the network.
+    # Rate limits are per app (per account and server): one 429 pauses every query there.
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "chats_sourcehealth"
         verbose_name_plural = "source health"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "server"], name="archive_unique_source_health"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.network}: {'healthy' if self.healthy else 'unhealthy'}"
+        where = f"{self.network}@{self.server}" if self.server else self.network
+        return f"{where}: {'healthy' if self.healthy else 'unhealthy'}"
 
 
 class AccountExclusion(models.Model):
@@ -367,3 +381,41 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ArchiveSettings(models.Model):
+    """Which networks a community's hashtag is archived from. A community without a row
+    archives from X only, as every community did before Mastodon and Bluesky."""
+
+    MAX_MASTODON_SERVERS = 5
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, related_name="archive_settings"
+    )
+    x_enabled = models.BooleanField("Archive from X", default=True)
+    mastodon_enabled = models.BooleanField("Archive from Mastodon", default=False)
+    # Host names (e.g. "mastodon.social"): each server's public hashtag timeline is read.
+    mastodon_servers = models.JSONField(default=list, blank=True)
+    bluesky_enabled = models.BooleanField("Archive from Bluesky", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "archive settings"
+
+    def __str__(self) -> str:
+        return f"Networks of {self.community}"
+
+    def targets(self) -> list[tuple[str, str]]:
+        """(network, server) pairs to pull, in a fixed order: X, Mastodon's servers, Bluesky."""
+        pairs: list[tuple[str, str]] = []
+        if self.x_enabled:
+            pairs.append((Network.X, ""))
+        if self.mastodon_enabled:
+            pairs += [(Network.MASTODON, server) for server in self.mastodon_servers]
+        if self.bluesky_enabled:
+            pairs.append((Network.BLUESKY, ""))
+        return pairs
+
+    def networks(self) -> list[str]:
+        """The networks switched on (Mastodon only once it has a server to read)."""
+        return list(dict.fromkeys(network for network, _ in self.targets()))
