@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from archive.models import Network, SyncCursor
+from archive.selectors.networks import community_targets
 from archive.services import pulls, usage
 from archive.services.ingest import PullResult
 from archive.sources import registry
@@ -126,7 +127,7 @@ def pull_final(self: Task, chat_id: int) -> str:
     if chat is None:
         return "gone"
     outcomes = []
-    for network, server in pulls.community_targets(chat.community):
+    for network, server in community_targets(chat.community):
         if not registry.network_configured(network):
             outcomes.append(f"{network}: not configured")
             continue

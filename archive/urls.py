@@ -1,7 +1,17 @@
 from django.urls import URLPattern, URLResolver, include, path
 
 from archive.feeds import CommunityTranscriptFeed, SiteTranscriptFeed
-from archive.views import exports, health, index, live, moderation, search, stream, transcript
+from archive.views import (
+    exports,
+    health,
+    index,
+    live,
+    moderation,
+    networks,
+    search,
+    stream,
+    transcript,
+)
 
 app_name = "archive"
 
@@ -24,6 +34,7 @@ moderation_urls = [
 
 manage_urls: list[URLPattern | URLResolver] = [
     path("archive/", health.archive_health, name="archive_health"),
+    path("archive/networks/", networks.archive_networks, name="archive_networks"),
     path("chats/<int:pk>/moderate/", moderation.moderate_chat, name="moderate_chat"),
     path("moderation/", include(moderation_urls)),
 ]

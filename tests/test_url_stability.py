@@ -39,6 +39,7 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
         "/communities/kmers/manage/moderation/accounts/7/include/",
     ),
     "archive:archive_health": ({"slug": "kmers"}, "/communities/kmers/manage/archive/"),
+    "archive:archive_networks": ({"slug": "kmers"}, "/communities/kmers/manage/archive/networks/"),
     "archive:placements_hide": (
         {"slug": "kmers"},
         "/communities/kmers/manage/moderation/placements/hide/",

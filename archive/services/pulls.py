@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from archive.models import ArchiveSettings, Network, SourceHealth, SyncCursor
+from archive.models import Network, SourceHealth, SyncCursor
+from archive.selectors.networks import community_targets
 from archive.services.ingest import PullResult, cursor_for, pull_run, query_key
 from archive.sources import registry
 from archive.sources.base import (
@@ -46,15 +47,6 @@ def x_source() -> XSource:
 def _fingerprint(network: str, server: str) -> str:
     material = registry.credentials_material(network, server).encode()
     return hashlib.sha256(material).hexdigest()
-
-
-def community_targets(community: Community) -> list[tuple[str, str]]:
-    """The (network, server) pairs a community pulls from; X alone without settings."""
-    try:
-        networks = community.archive_settings
-    except ArchiveSettings.DoesNotExist:
-        return [(Network.X, "")]
-    return networks.targets()
 
 
 # --- Source health ------------------------------------------------------------
