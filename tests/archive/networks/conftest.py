@@ -16,7 +16,7 @@ def doubles(monkeypatch: pytest.MonkeyPatch, settings: Any) -> dict[tuple[str, s
     """Mastodon's and Bluesky's sources, per (network, server), stood in for by doubles;
     X stays the real client against the fake X API (x_api fixture)."""
     settings.BLUESKY_HANDLE = "archiver.example"
-    settings.BLUESKY_APP_PASSWORD = "app-password"  # noqa: S105
+    settings.BLUESKY_APP_PASSWORD = "app-password"
     made: dict[tuple[str, str], NetworkDouble] = {}
     real: Callable[..., Source] = registry.source_for
 

@@ -164,7 +164,7 @@ def test_it_runs_chat_pulls_queued_before_networks_existed_as_x_pulls(
 
 
 def test_it_builds_x_from_the_sites_settings(settings: Any) -> None:
-    settings.X_BEARER_TOKEN = "token"  # noqa: S105
+    settings.X_BEARER_TOKEN = "token"
     assert registry.network_configured(Network.X)
     assert registry.source_for(network=Network.X).network == Network.X
     assert registry.network_configured(Network.MASTODON)
