@@ -1,6 +1,10 @@
 """Reads of which networks a community archives from, and which a chat was held on."""
 
-from archive.models import ArchiveSettings, Network
+from collections.abc import Iterable
+from datetime import datetime
+
+from archive.models import ArchiveSettings, Network, PostPlacement
+from chats.models import Chat
 from community.models import Community
 
 
@@ -23,3 +27,24 @@ def networks_label(networks: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def chat_networks(
+    *, chat: Chat, now: datetime, placements: Iterable[PostPlacement] | None = None
+) -> list[str]:
+    """The networks a chat was held on: those its posts came from, and while it has not
+    ended those its community archives from (a chat the community holds on Mastodon is
+    held there before its first post arrives). One query: the posts' networks for an
+    ended chat; the community's switches for a live one whose posts the page loaded."""
+    if chat.window_end > now:
+        networks = set(archive_settings_of(chat.community).networks())
+        if placements is not None:
+            return _ordered(networks | {p.post.network for p in placements})
+    else:
+        networks = set()
+    posted = PostPlacement.objects.filter(chat=chat).values_list("post__network", flat=True)
+    return _ordered(networks | set(posted.distinct().order_by()))
+
+
+def _ordered(networks: set[str]) -> list[str]:
+    return [value for value, _ in Network.choices if value in networks]
