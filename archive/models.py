@@ -39,6 +39,16 @@ class Account(models.Model):
         on_delete=models.SET_NULL,
         related_name="network_accounts",
     )
+    # The member whose profile names this Mastodon or Bluesky handle. Not verified: it
+    # makes their accounts one participant in stats, never the author of these posts (no
+    # profile link, no withdrawing them); `member` is the verified link.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_accounts",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -52,6 +62,11 @@ class Account(models.Model):
         if not self.is_known:
             return f"{self.UNKNOWN} {self.external_id} ({self.network})"
         return f"@{self.handle} ({self.network})"
+
+    @property
+    def person_id(self) -> int | None:
+        """The member behind the account, verified or named on their profile."""
+        return self.member_id or self.claimed_by_id
 
     @property
     def is_known(self) -> bool:

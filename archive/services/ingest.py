@@ -31,6 +31,7 @@ from archive.models import (
     ReadUsage,
     SyncCursor,
 )
+from archive.services.accounts import accounts_claim
 from archive.services.usage import reads_bill
 from archive.sources.base import (
     NormalisedAccount,
@@ -427,6 +428,7 @@ def _store_fitted(posts: Sequence[NormalisedPost]) -> StoreResult:
     # hashtags and its community's sweep) wait for each other instead of deadlocking.
     posts = [p for _, p in sorted({(p.network, p.external_id): p for p in posts}.items())]
     authors = _upsert_accounts(post.author for post in posts)
+    accounts_claim(accounts=[post.author for post in posts])
     rows = [_post_row(p, authors[(p.author.network, p.author.external_id)]) for p in posts]
     if connection.vendor == "postgresql":
         new = _upsert_posts_postgresql(rows)
