@@ -58,7 +58,8 @@ def test_it_counts_a_members_accounts_on_three_networks_as_one_participant(
 
     assert transcript.stats.participants == 2
     ada = transcript.participant("ada@scholar.social")
-    assert ada is not None and ada is transcript.participant("ada_x")
+    assert ada is not None
+    assert ada is transcript.participant("ada_x")
     assert ada.posts == 3
     assert {a.network for a in ada.accounts} == {"x", "mastodon", "bluesky"}
     assert len(transcript.entries_of(ada.account)) == 3
