@@ -31,7 +31,7 @@ class Account(models.Model):
     handle = models.CharField(max_length=253)
     display_name = models.CharField(max_length=200, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)
-    # Set when the member behind this account logged in with it.
+    # Set when the member behind this account logged in with it (verified).
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

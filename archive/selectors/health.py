@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 
 from archive.models import Network, NetworkUsage, ReadUsage, SourceHealth, SyncCursor
 from archive.selectors.networks import community_targets
@@ -58,10 +58,12 @@ def archive_status(*, community: Community, now: datetime, days: int = 14) -> di
     billed_today = today["billed"] if today else 0
     reconciliation = _reconciliation(since=since, today=now.date())
     cursors = list(SyncCursor.objects.filter(community=community).order_by("network", "query"))
+    # One row per network (Mastodon: per server) on the whole site: a small table.
+    healths = list(SourceHealth.objects.order_by("network", "server"))
     return {
-        "unhealthy": list(SourceHealth.objects.filter(Q(healthy=False))),
+        "unhealthy": [health for health in healths if not health.healthy],
         "cursors": cursors,
-        "sources": sources_status(community=community, cursors=cursors, now=now),
+        "sources": sources_status(community=community, cursors=cursors, healths=healths, now=now),
         "daily": daily,
         "chats": chats,
         "reads_today": used,
@@ -101,10 +103,14 @@ class SourceLine:
 
 
 def sources_status(
-    *, community: Community, cursors: list[SyncCursor], now: datetime
+    *,
+    community: Community,
+    cursors: list[SyncCursor],
+    healths: list[SourceHealth],
+    now: datetime,
 ) -> list[SourceLine]:
     """A line per (network, server) the community pulls from or pulled from, side by
-    side: three queries, however many networks and servers."""
+    side: two queries (its switches, today's reads), however many networks and servers."""
     enabled = community_targets(community)
     pairs = list(dict.fromkeys([*enabled, *((c.network, c.server) for c in cursors)]))
     lines = {
@@ -116,7 +122,7 @@ def sources_status(
         )
         for pair in pairs
     }
-    for health in SourceHealth.objects.filter(network__in={n for n, _ in pairs}):
+    for health in healths:
         line = lines.get((health.network, health.server))
         if line is not None:
             line.healthy, line.error = health.healthy, health.error

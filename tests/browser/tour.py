@@ -162,6 +162,7 @@ def tour_pages(tour: Tour, persona: str) -> list[str]:
         _chat_url("chats:hosts", tour, tour.upcoming),
         reverse("chats:host_offers", kwargs=slug),
         reverse("archive:archive_health", kwargs=slug),
+        reverse("archive:archive_networks", kwargs=slug),
         _chat_url("archive:moderate_chat", tour, tour.ended),
         reverse("archive:moderation_log", kwargs=slug),
         reverse("archive:moderate_stream", kwargs=slug),
