@@ -170,3 +170,27 @@ def test_it_builds_x_from_the_sites_settings(settings: Any) -> None:
     assert registry.network_configured(Network.MASTODON)
     settings.BLUESKY_HANDLE = ""
     assert not registry.network_configured(Network.BLUESKY)
+
+
+def test_it_keeps_reading_mastodon_once_xs_daily_budget_is_spent(
+    x_api: FakeXApi, chat: Chat, community: Community, doubles: Any, now: datetime
+) -> None:
+    switch_on(community, servers=("a.example",))
+    community.daily_read_cap = 3
+    community.save(update_fields=["daily_read_cap"])
+    add_posts(x_api, 5, start=chat.window_start + timedelta(minutes=20))
+    double = NetworkDouble(M, "a.example")
+    _feed(double, chat, 6)
+
+    x_source = registry.source_for(network="x")
+    for minutes in (0, 2):  # the first pull spends the budget, the second finds it spent
+        at = now + timedelta(minutes=minutes)
+        chat_pull(chat=chat, cursor=chat_cursor(chat=chat), source=x_source, now=at)
+    cursor = chat_cursor(chat=chat, network=M, server="a.example")
+    mastodon = chat_pull(chat=chat, cursor=cursor, source=double, now=now + timedelta(minutes=2))
+
+    assert "budget" in chat_cursor(chat=chat).last_error
+    assert mastodon.complete
+    assert mastodon.new == 6
+    assert Target("chat", chat.pk, M, "a.example") in pulls_due(now=now + timedelta(minutes=5))
+    assert Target("chat", chat.pk, "x", "") not in pulls_due(now=now + timedelta(minutes=5))
