@@ -20,10 +20,17 @@ _HANDLE_FIELDS = frozenset(PROFILE_FIELDS.values())
 
 @receiver(post_save, sender=User)
 def _relink_claimed_accounts(
-    sender: object, *, instance: User, update_fields: frozenset[str] | None, **kwargs: object
+    sender: object,
+    *,
+    instance: User,
+    created: bool,
+    update_fields: frozenset[str] | None,
+    **kwargs: object,
 ) -> None:
     # A member named (or changed, or cleared) a Mastodon or Bluesky handle on their
     # profile: the archived accounts with it count as theirs in transcripts.
     if update_fields is not None and not (_HANDLE_FIELDS & set(update_fields)):
         return  # a login, a time zone: no handle changed
+    if created and not (instance.mastodon_handle or instance.bluesky_handle):
+        return  # a new member with no handle claims nothing and has nothing to release
     member_claims_relink(user=instance)
