@@ -4,7 +4,9 @@ Mastodon's and Bluesky's modules are imported inside the functions: a site (or a
 branch) without one of them still pulls from the others.
 """
 
+import importlib.util
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 
@@ -46,8 +48,15 @@ def network_configured(network: str) -> bool:
         return bool(settings.X_BEARER_TOKEN)
     if network == Network.BLUESKY:
         handle = getattr(settings, "BLUESKY_HANDLE", "")
-        return bool(handle and getattr(settings, "BLUESKY_APP_PASSWORD", ""))
-    return network == Network.MASTODON
+        password = getattr(settings, "BLUESKY_APP_PASSWORD", "")
+        return bool(handle and password) and _installed("bluesky")
+    return network == Network.MASTODON and _installed("mastodon")
+
+
+@cache
+def _installed(module: str) -> bool:
+    """Whether this site has the network's source module (a site, or a branch, may not)."""
+    return importlib.util.find_spec(f"archive.sources.{module}") is not None
 
 
 def credentials_material(network: str, server: str = "") -> str:
