@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from archive.models import (
     Account,
     AccountExclusion,
+    ArchiveSettings,
     ImportJob,
     ModerationAction,
     NetworkUsage,
@@ -18,10 +19,10 @@ from archive.models import (
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ("handle", "network", "display_name", "member")
+    list_display = ("handle", "network", "display_name", "member", "claimed_by")
     list_filter = ("network",)
     search_fields = ("handle", "display_name", "external_id")
-    raw_id_fields = ("member",)
+    raw_id_fields = ("member", "claimed_by")
 
 
 @admin.register(Post)
@@ -74,9 +75,17 @@ class NetworkUsageAdmin(admin.ModelAdmin):
 
 @admin.register(SourceHealth)
 class SourceHealthAdmin(admin.ModelAdmin):
-    list_display = ("network", "healthy", "rate_limited_until", "changed_at", "error")
-    list_filter = ("healthy",)
-    search_fields = ("network", "error")
+    list_display = ("network", "server", "healthy", "rate_limited_until", "changed_at", "error")
+    list_filter = ("healthy", "network")
+    search_fields = ("network", "server", "error")
+
+
+@admin.register(ArchiveSettings)
+class ArchiveSettingsAdmin(admin.ModelAdmin):
+    list_display = ("community", "x_enabled", "mastodon_enabled", "bluesky_enabled", "updated_at")
+    list_filter = ("x_enabled", "mastodon_enabled", "bluesky_enabled")
+    search_fields = ("community__name",)
+    raw_id_fields = ("community",)
 
 
 @admin.register(AccountExclusion)

@@ -40,6 +40,8 @@ CSV_COLUMNS = (
     "quote_count",
     "links",
     "removed",
+    # Added with Mastodon and Bluesky: columns are only ever appended.
+    "network",
 )
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
@@ -84,6 +86,7 @@ def post_record(entry: Entry) -> dict[str, Any]:
         "post_id": post.external_id,
         "url": post_url(entry) if shown else "",
         "created_at_utc": utc_iso(post.created_at),
+        "network": post.network,
         "author_handle": post.author.handle if shown else "",
         "author_name": post.author.display_name if shown else "",
         "text": post.text if shown else "",

@@ -33,13 +33,23 @@ class Account(models.Model):
     handle = models.CharField(max_length=253)
     display_name = models.CharField(max_length=200, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)
-    # Set when the member behind this account logged in with it.
+    # Set when the member behind this account logged in with it (verified).
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="network_accounts",
+    )
+    # The member whose profile names this Mastodon or Bluesky handle. Not verified: it
+    # makes their accounts one participant in stats, never the author of these posts (no
+    # profile link, no withdrawing them); `member` is the verified link.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_accounts",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,6 +64,11 @@ class Account(models.Model):
         if not self.is_known:
             return f"{self.UNKNOWN} {self.external_id} ({self.network})"
         return f"@{self.handle} ({self.network})"
+
+    @property
+    def person_id(self) -> int | None:
+        """The member behind the account, verified or named on their profile."""
+        return self.member_id or self.claimed_by_id
 
     @property
     def is_known(self) -> bool:
@@ -169,9 +184,12 @@ class PostPlacement(models.Model):
 
 
 class SyncCursor(models.Model):
-    """Pull state for one search query (one set of hashtags on one network)."""
+    """Pull state for one search query (one set of hashtags on one network and, for
+    Mastodon, one server: each server's hashtag timeline is paged by its own ids)."""
 
     network = models.CharField(max_length=16, choices=Network.choices)
+    # Blank for networks read through one service (X, Bluesky).
+    server = models.CharField(max_length=253, blank=True, default="", db_default="")
     query = models.CharField(max_length=512)
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="cursors")
     newest_id = models.CharField(max_length=EXTERNAL_ID_LENGTH, blank=True)
@@ -198,11 +216,14 @@ class SyncCursor(models.Model):
     class Meta:
         db_table = "chats_synccursor"
         constraints = [
-            models.UniqueConstraint(fields=["network", "query"], name="chats_unique_cursor")
+            models.UniqueConstraint(
+                fields=["network", "server", "query"], name="archive_unique_cursor"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.network}: {self.query}"
+        where = f"{self.network}@{self.server}" if self.server else self.network
+        return f"{where}: {self.query}"
 
     @property
     def resuming(self) -> bool:
@@ -290,23 +311,31 @@ class NetworkUsage(models.Model):
 
 
 class SourceHealth(models.Model):
-    """Whether a network's credentials work; an auth failure stops pulls until they change."""
+    """Whether a network's (for Mastodon: a server's) credentials work and whether it
+    rate-limits us; an auth failure stops its pulls until the credentials change."""
 
-    network = models.CharField(max_length=16, choices=Network.choices, unique=True)
+    network = models.CharField(max_length=16, choices=Network.choices)
+    server = models.CharField(max_length=253, blank=True, default="", db_default="")
     healthy = models.BooleanField(default=True)
     error = models.TextField(blank=True)
     # A hash of the credentials that failed: new credentials lift the stop.
     config_fingerprint = models.CharField(max_length=64, blank=True)
-    # Rate limits are per app: one 429 pauses every query of the network.
+    # Rate limits are per app (per account and server): one 429 pauses every query there.
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "chats_sourcehealth"
         verbose_name_plural = "source health"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "server"], name="archive_unique_source_health"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.network}: {'healthy' if self.healthy else 'unhealthy'}"
+        where = f"{self.network}@{self.server}" if self.server else self.network
+        return f"{where}: {'healthy' if self.healthy else 'unhealthy'}"
 
 
 class AccountExclusion(models.Model):
@@ -518,3 +547,41 @@ class PostSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} → {self.network} ({self.status})"
+
+
+class ArchiveSettings(models.Model):
+    """Which networks a community's hashtag is archived from. A community without a row
+    archives from X only, as every community did before Mastodon and Bluesky."""
+
+    MAX_MASTODON_SERVERS = 5
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, related_name="archive_settings"
+    )
+    x_enabled = models.BooleanField("Archive from X", default=True)
+    mastodon_enabled = models.BooleanField("Archive from Mastodon", default=False)
+    # Host names (e.g. "mastodon.social"): each server's public hashtag timeline is read.
+    mastodon_servers = models.JSONField(default=list, blank=True)
+    bluesky_enabled = models.BooleanField("Archive from Bluesky", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "archive settings"
+
+    def __str__(self) -> str:
+        return f"Networks of {self.community}"
+
+    def targets(self) -> list[tuple[str, str]]:
+        """(network, server) pairs to pull, in a fixed order: X, Mastodon's servers, Bluesky."""
+        pairs: list[tuple[str, str]] = []
+        if self.x_enabled:
+            pairs.append((Network.X, ""))
+        if self.mastodon_enabled:
+            pairs += [(Network.MASTODON, server) for server in self.mastodon_servers]
+        if self.bluesky_enabled:
+            pairs.append((Network.BLUESKY, ""))
+        return pairs
+
+    def networks(self) -> list[str]:
+        """The networks switched on (Mastodon only once it has a server to read)."""
+        return list(dict.fromkeys(network for network, _ in self.targets()))

@@ -18,10 +18,18 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from archive.models import SyncCursor
+from archive.models import Network, SyncCursor
+from archive.selectors.networks import community_targets
 from archive.services import imports, pulls, usage
 from archive.services.ingest import PullResult
-from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
+from archive.sources import registry
+from archive.sources.base import (
+    RateLimited,
+    Source,
+    SourceAuthError,
+    SourceError,
+    SourceUnavailable,
+)
 from chats.models import Chat
 from community.models import Community
 
@@ -93,25 +101,88 @@ def _after_failure(task: Task, cursor: SyncCursor, error: SourceError, now: date
 
 
 @shared_task(**PULL_TASK_OPTIONS)
-def pull_chat(self: Task, chat_id: int) -> str:
+def pull_chat(self: Task, chat_id: int, network: str = Network.X, server: str = "") -> str:
+    # network and server default to X's: messages queued before other networks still run.
     chat = Chat.objects.select_related("community").filter(pk=chat_id).first()
     if chat is None:
         return "gone"
-    source = pulls.x_source()
-    cursor = pulls.chat_cursor(chat=chat, network=source.network)
+    source = registry.source_for(network=network, server=server)
+    cursor = pulls.chat_cursor(chat=chat, network=network, server=server)
     return _run(self, cursor, lambda c: pulls.chat_pull(chat=chat, cursor=c, source=source))
 
 
 @shared_task(**PULL_TASK_OPTIONS)
-def pull_stream(self: Task, community_id: int) -> str:
+def pull_stream(self: Task, community_id: int, network: str = Network.X, server: str = "") -> str:
     community = Community.objects.filter(pk=community_id).first()
     if community is None:
         return "gone"
-    source = pulls.x_source()
-    cursor = pulls.stream_cursor(community=community, network=source.network)
+    source = registry.source_for(network=network, server=server)
+    cursor = pulls.stream_cursor(community=community, network=network, server=server)
     return _run(
         self, cursor, lambda c: pulls.stream_pull(community=community, cursor=c, source=source)
     )
+
+
+@shared_task(**PULL_TASK_OPTIONS)
+def pull_final(self: Task, chat_id: int) -> str:
+    """A chat's final sweep, claimed once: every network of its community in turn, then
+    the deletion sweeps. One network's failure stops none of the others; what time may
+    cure goes on as that network's own chat pull, which retries by itself."""
+    chat = Chat.objects.select_related("community__archive_settings").filter(pk=chat_id).first()
+    if chat is None:
+        return "gone"
+    outcomes = []
+    for network, server in community_targets(chat.community):
+        if not registry.network_configured(network):
+            outcomes.append(f"{network}: not configured")
+            continue
+        outcome = _final_pull(chat, network, server)
+        outcomes.append(f"{network}{'@' + server if server else ''}: {outcome}")
+    return "; ".join(outcomes)
+
+
+def _final_pull(chat: Chat, network: str, server: str) -> str:
+    source = registry.source_for(network=network, server=server)
+    cursor = pulls.chat_cursor(chat=chat, network=network, server=server)
+    now = timezone.now()
+    with pulls.cursor_locked(cursor=cursor) as locked:
+        if locked is None:
+            # A chat pull of this network still runs: sweep once its lease lapses.
+            wait = pulls.cursor_lock_free_in(cursor=cursor) + random.uniform(1, 3)  # noqa: S311
+            pull_chat.apply_async(args=[chat.pk, network, server], countdown=wait)
+            return "busy: sweeping once the running pull ends"
+        try:
+            result = pulls.chat_pull(chat=chat, cursor=locked, source=source, now=now)
+        except SourceError as error:
+            pulls.pull_failure_record(cursor=locked, error=error, now=now)
+            if isinstance(error, RateLimited | SourceUnavailable):
+                wait = max((getattr(error, "reset_at", now) - now).total_seconds(), 5)
+                pull_chat.apply_async(args=[chat.pk, network, server], countdown=wait)
+            return f"failed: {error}"
+    removed = _deletions_sweep(chat, network, source)
+    return f"{result.posts_read} read, {result.new} new, {removed} removed"
+
+
+def _deletions_sweep(chat: Chat, network: str, source: Source) -> int:
+    """Posts withdrawn since they were stored, where the network has no edit stream to
+    say so (Mastodon, Bluesky)."""
+    # Imported here, as the registry imports the sources: an X-only worker loads neither.
+    from archive.services.bluesky_sweep import bluesky_deletions_sweep
+    from archive.services.mastodon_sweep import mastodon_deletions_sweep
+    from archive.sources.bluesky import BlueskySource
+    from archive.sources.mastodon import MastodonSource
+
+    try:
+        if isinstance(source, MastodonSource):
+            return mastodon_deletions_sweep(chat_id=chat.pk, source=source)
+        if isinstance(source, BlueskySource):
+            return bluesky_deletions_sweep(chat_id=chat.pk, source=source)
+    except SourceError as error:
+        logger.warning("deletions sweep of %s on %s failed: %s", chat, network, error)
+    return 0
+
+
+_TASKS = {"chat": pull_chat, "stream": pull_stream}
 
 
 @shared_task
@@ -120,8 +191,10 @@ def dispatch_pulls() -> int:
     with transaction.atomic():
         targets = pulls.pulls_due()
         for target in targets:
-            task = pull_stream if target.kind == "stream" else pull_chat
-            task.delay_on_commit(target.pk)
+            if target.kind == "final":
+                pull_final.delay_on_commit(target.pk)
+            else:
+                _TASKS[target.kind].delay_on_commit(target.pk, target.network, target.server)
     return len(targets)
 
 

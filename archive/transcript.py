@@ -60,8 +60,17 @@ class Group:
 
 @dataclass(frozen=True)
 class Contributor:
+    """One participant: a member with every account of theirs that posted (their X login,
+    the Mastodon and Bluesky handles on their profile), or an account no member claims.
+    `account` is the one they posted from most."""
+
     account: Account
     posts: int
+    accounts: tuple[Account, ...] = ()
+
+    @property
+    def other_accounts(self) -> list[Account]:
+        return [a for a in self.accounts if a.pk != self.account.pk]
 
 
 @dataclass(frozen=True)
@@ -133,11 +142,17 @@ class Transcript:
     recap: Recap
 
     def participant(self, handle: str) -> Contributor | None:
-        wanted = handle.lower()
-        return next((p for p in self.participants if p.account.handle.lower() == wanted), None)
+        """The participant posting as `handle` from any of their accounts."""
+        wanted = handle.lower().lstrip("@")
+        return next(
+            (p for p in self.participants if any(a.handle.lower() == wanted for a in p.accounts)),
+            None,
+        )
 
     def entries_of(self, account: Account) -> list[Entry]:
-        return [e for e in self.entries if e.visible and e.post.author_id == account.pk]
+        """The visible posts of the participant behind `account`: all of its member's."""
+        key = _participant_key(account)
+        return [e for e in self.entries if e.visible and _participant_key(e.post.author) == key]
 
 
 @dataclass(frozen=True)
@@ -217,7 +232,7 @@ def build_transcript(
     first_timers = [
         p.account
         for p in participants
-        if p.account.pk not in seen_before and p.account.pk not in hosting
+        if not any(a.pk in seen_before or a.pk in hosting for a in p.accounts)
     ]
     first_timers.sort(key=lambda a: a.handle.lower())
     stats = Stats(
@@ -342,15 +357,31 @@ def _threads(entries: list[Entry]) -> list[Entry]:
     return top
 
 
+def _participant_key(account: Account) -> tuple[str, int]:
+    """A member's accounts on every network are one participant; an account no member
+    claims is one by itself."""
+    if account.person_id is not None:
+        return ("member", account.person_id)
+    return ("account", account.pk)
+
+
 def _participants(entries: list[Entry]) -> list[Contributor]:
-    counts: Counter[int] = Counter()
+    counts: Counter[tuple[str, int]] = Counter()
+    per_account: dict[tuple[str, int], Counter[int]] = {}
     accounts: dict[int, Account] = {}
     for entry in entries:
         if entry.visible:
-            counts[entry.post.author_id] += 1
-            accounts.setdefault(entry.post.author_id, entry.post.author)
+            author = entry.post.author
+            key = _participant_key(author)
+            counts[key] += 1
+            per_account.setdefault(key, Counter())[author.pk] += 1
+            accounts.setdefault(author.pk, author)
     # Counter keeps first-seen order among equal counts: earlier participants first.
-    return [Contributor(accounts[pk], n) for pk, n in counts.most_common()]
+    participants = []
+    for key, n in counts.most_common():
+        own = [accounts[pk] for pk, _ in per_account[key].most_common()]
+        participants.append(Contributor(own[0], n, tuple(own)))
+    return participants
 
 
 def _chart(chat: Chat, entries: list[Entry], groups: list[Group]) -> Chart:

@@ -8,6 +8,7 @@ from archive.views import (
     index,
     live,
     moderation,
+    networks,
     posting,
     search,
     stream,
@@ -42,6 +43,7 @@ manage_urls: list[URLPattern | URLResolver] = [
     path("posting/", posting.posting_settings, name="posting_settings"),
     path("posting/mutes/", posting.member_mute, name="member_mute"),
     path("posting/mutes/<int:pk>/unmute/", posting.member_unmute, name="member_unmute"),
+    path("archive/networks/", networks.archive_networks, name="archive_networks"),
     path("chats/<int:pk>/moderate/", moderation.moderate_chat, name="moderate_chat"),
     path("moderation/", include(moderation_urls)),
 ]

@@ -1,5 +1,6 @@
 """The demo's recorded chats: an hour of a hashtag chat in X API v2 page format, generated,
-and replayed through the same normalise-and-store path as live pulls.
+and replayed through the same normalise-and-store path as live pulls; beside it a few
+answers from Mastodon, as that source hands posts over, so the chat is held on two networks.
 
 `make run` has no X credentials. seed_demo anchors one chat so that it started a few
 minutes ago and archives a finished one of the week before; the beat task
@@ -13,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from html import escape as escape_html
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from archive.models import Network, Post
 from archive.services.ingest import posts_store
+from archive.sources.base import NormalisedAccount, NormalisedPost
 from archive.sources.x import normalise_x_page
 from archive.sources.x_objects import (
     BASE62_DIGITS,
@@ -242,9 +245,20 @@ class Recording:
     posts: tuple[RecordedPost, ...]  # oldest first
     users: dict[str, dict[str, Any]]
     media: dict[str, dict[str, Any]]
+    # The same chat on Mastodon: its posts as the source hands them over (the demo
+    # reaches no server; the names are only shown).
+    toots: tuple[NormalisedPost, ...] = ()
 
     def until(self, moment: datetime | None) -> list[RecordedPost]:
         return [p for p in self.posts if moment is None or p.at <= moment]
+
+    def toots_until(self, moment: datetime | None) -> list[NormalisedPost]:
+        return [p for p in self.toots if moment is None or p.created_at <= moment]
+
+    def ids_until(self, moment: datetime | None) -> set[str]:
+        """Every recorded post's id up to `moment`, on both networks."""
+        x_ids = {p.tweet["id"] for p in self.until(moment)}
+        return x_ids | {p.external_id for p in self.toots_until(moment)}
 
     def pages(
         self, posts: Sequence[RecordedPost] | None = None, *, page_size: int = 100
@@ -316,7 +330,8 @@ class _Recorder:
                 self._host_or_chatter(at, kind, q)
         self._count_responses()
         users = {u["id"]: u for u in (self.host, *self.people)}
-        return Recording(posts=tuple(self.posts), users=users, media=self.media)
+        toots = tuple(_mastodon_answers(self.start, self.tag, self.topic))
+        return Recording(posts=tuple(self.posts), users=users, media=self.media, toots=toots)
 
     def _timeline(self) -> list[tuple[int, str, int]]:
         """(milliseconds from start, kind, question number) for every post of the hour."""
@@ -489,6 +504,55 @@ class _Recorder:
         return next(u["username"] for u in (self.host, *self.people) if u["id"] == user_id)
 
 
+MASTODON_SERVER = "scholar.social"
+MASTODON_PEOPLE = (
+    ("ines_moreau", "Inès Moreau"),
+    ("kofi_m", "Kofi Mensah"),
+    ("lena_berg", "Lena Berg"),
+    ("tomas_reads", "Tomás Ruiz"),
+)
+MASTODON_ANSWERS_PER_QUESTION = 5
+
+
+def _mastodon_answers(start: datetime, tag: str, topic: Topic) -> Iterable[NormalisedPost]:
+    """A few members answer each question from Mastodon: the chat is held on two networks."""
+    rng = random.Random(f"{topic.seed}:mastodon")  # noqa: S311  (demo content)
+    for q in range(1, len(topic.questions) + 1):
+        asked = start + timedelta(minutes=2 + 10 * (q - 1))
+        for n in range(MASTODON_ANSWERS_PER_QUESTION):
+            handle, name = rng.choice(MASTODON_PEOPLE)
+            at = asked + timedelta(seconds=rng.randint(40, 560))
+            body = f"A{q} {rng.choice(topic.answers[q - 1])}."
+            yield _toot(at, handle, name, body, tag, number=q * 100 + n)
+
+
+def _toot(
+    at: datetime, handle: str, name: str, body: str, tag: str, *, number: int
+) -> NormalisedPost:
+    server = MASTODON_SERVER
+    status_id = f"{int(at.timestamp())}{number:04d}"
+    profile = f"https://{server}/@{handle}"
+    tag_url = f"https://{server}/tags/{tag.lstrip('#')}"
+    html = f'{escape_html(body)} <a href="{escape_html(tag_url)}">{escape_html(tag)}</a>'
+    author = NormalisedAccount(
+        network=Network.MASTODON,
+        external_id=f"https://{server}/users/{handle}",
+        handle=f"{handle}@{server}",
+        display_name=name,
+    )
+    return NormalisedPost(
+        network=Network.MASTODON,
+        external_id=f"https://{server}/users/{handle}/statuses/{status_id}",
+        author=author,
+        text=f"{body} {tag}",
+        html=html,
+        created_at=at,
+        language="en",
+        hashtags=(tag.lstrip("#").lower(),),
+        url=f"{profile}/{status_id}",
+    )
+
+
 def _user(handle: str, name: str) -> dict[str, Any]:
     # No avatar URL: the demo must not send visitors' browsers to invented addresses.
     return {"id": user_id(handle), "name": name, "username": handle, "verified": False}
@@ -516,6 +580,15 @@ def recording_store(*, recording: Recording, until: datetime | None = None) -> i
     for page in recording.pages([p for p in due if p.tweet["id"] not in stored]):
         with transaction.atomic():
             new += posts_store(posts=normalise_x_page(page).posts).new
+    toots = recording.toots_until(until)
+    stored_toots = set(
+        Post.objects.filter(
+            network=Network.MASTODON, external_id__in=[p.external_id for p in toots]
+        ).values_list("external_id", flat=True)
+    )
+    if fresh := [p for p in toots if p.external_id not in stored_toots]:
+        with transaction.atomic():
+            new += posts_store(posts=fresh).new
     return new
 
 

@@ -44,6 +44,7 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
         {"slug": "kmers", "pk": 1},
         "/communities/kmers/manage/archive/imports/1/",
     ),
+    "archive:archive_networks": ({"slug": "kmers"}, "/communities/kmers/manage/archive/networks/"),
     "archive:placements_hide": (
         {"slug": "kmers"},
         "/communities/kmers/manage/moderation/placements/hide/",

@@ -1,5 +1,6 @@
 """Reads for the archive's health and cost, as organisers see them."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -16,7 +17,9 @@ from archive.models import (
     SourceHealth,
     SyncCursor,
 )
+from archive.selectors.networks import community_targets
 from archive.services.ingest import daily_cap, reads_today
+from archive.sources.registry import network_configured
 from chats.models import Chat
 from community.models import Community
 
@@ -62,9 +65,13 @@ def archive_status(*, community: Community, now: datetime, days: int = 14) -> di
     today = next((row for row in daily if row["day"] == now.date()), None)
     billed_today = today["billed"] if today else 0
     reconciliation = _reconciliation(since=since, today=now.date())
+    cursors = list(SyncCursor.objects.filter(community=community).order_by("network", "query"))
+    # One row per network (Mastodon: per server) on the whole site: a small table.
+    healths = list(SourceHealth.objects.order_by("network", "server"))
     return {
-        "unhealthy": list(SourceHealth.objects.filter(Q(healthy=False))),
-        "cursors": list(SyncCursor.objects.filter(community=community).order_by("query")),
+        "unhealthy": [health for health in healths if not health.healthy],
+        "cursors": cursors,
+        "sources": sources_status(community=community, cursors=cursors, healths=healths, now=now),
         "daily": daily,
         "chats": chats,
         "reads_today": used,
@@ -96,6 +103,80 @@ def _posting_today(*, community: Community, now: datetime) -> dict[str, Any]:
         "price": settings.ARCHIVE_PRICE_PER_POST,
         "link_price": settings.ARCHIVE_PRICE_PER_POST_WITH_LINK,
     }
+
+
+@dataclass
+class SourceLine:
+    """One network (one Mastodon server) of a community, as its health line shows it."""
+
+    network: str
+    server: str
+    enabled: bool
+    configured: bool
+    healthy: bool = True
+    error: str = ""
+    rate_limited_until: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    reads_today: int = 0
+    requests_today: int = 0
+    reads_total: int = 0
+
+    @property
+    def label(self) -> str:
+        name = Network(self.network).label
+        return f"{name} ({self.server})" if self.server else name
+
+
+def sources_status(
+    *,
+    community: Community,
+    cursors: list[SyncCursor],
+    healths: list[SourceHealth],
+    now: datetime,
+) -> list[SourceLine]:
+    """A line per (network, server) the community pulls from or pulled from, side by
+    side: two queries (its switches, today's reads), however many networks and servers."""
+    enabled = community_targets(community)
+    pairs = list(dict.fromkeys([*enabled, *((c.network, c.server) for c in cursors)]))
+    lines = {
+        pair: SourceLine(
+            network=pair[0],
+            server=pair[1],
+            enabled=pair in enabled,
+            configured=network_configured(pair[0]),
+        )
+        for pair in pairs
+    }
+    for health in healths:
+        line = lines.get((health.network, health.server))
+        if line is not None:
+            line.healthy, line.error = health.healthy, health.error
+            if health.rate_limited_until and health.rate_limited_until > now:
+                line.rate_limited_until = health.rate_limited_until
+    for cursor in cursors:
+        line = lines[(cursor.network, cursor.server)]
+        line.reads_total += cursor.reads_total
+        if cursor.last_success_at and (
+            line.last_success_at is None or cursor.last_success_at > line.last_success_at
+        ):
+            line.last_success_at = cursor.last_success_at
+        if (
+            cursor.last_error
+            and cursor.last_error_at
+            and (line.last_error_at is None or cursor.last_error_at > line.last_error_at)
+        ):
+            line.last_error, line.last_error_at = cursor.last_error, cursor.last_error_at
+    today = (
+        ReadUsage.objects.filter(community=community, day=now.date())
+        .values("cursor__network", "cursor__server")
+        .annotate(reads=Sum("posts_read"), requests=Sum("requests"))
+    )
+    for row in today:
+        line = lines[(row["cursor__network"], row["cursor__server"])]
+        line.reads_today, line.requests_today = row["reads"], row["requests"]
+    return list(lines.values())
 
 
 def _reconciliation(*, since: date, today: date) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from archive.models import (
     ReadUsage,
     SyncCursor,
 )
+from archive.services.accounts import accounts_claim
 from archive.services.usage import reads_bill
 from archive.sources.base import (
     NormalisedAccount,
@@ -427,6 +428,7 @@ def _store_fitted(posts: Sequence[NormalisedPost]) -> StoreResult:
     # hashtags and its community's sweep) wait for each other instead of deadlocking.
     posts = [p for _, p in sorted({(p.network, p.external_id): p for p in posts}.items())]
     authors = _upsert_accounts(post.author for post in posts)
+    accounts_claim(accounts=[post.author for post in posts])
     rows = [_post_row(p, authors[(p.author.network, p.author.external_id)]) for p in posts]
     if connection.vendor == "postgresql":
         new = _upsert_posts_postgresql(rows)
@@ -557,10 +559,15 @@ def query_key(hashtags: Iterable[str]) -> str:
     return " OR ".join(sorted({f"#{tag.lower().lstrip('#')}" for tag in hashtags}))
 
 
-def cursor_for(*, network: str, community: Community, hashtags: Iterable[str]) -> SyncCursor:
+def cursor_for(
+    *, network: str, community: Community, hashtags: Iterable[str], server: str = ""
+) -> SyncCursor:
     # get_or_create reads the row another worker created first (IntegrityError) itself.
     return SyncCursor.objects.get_or_create(
-        network=network, query=query_key(hashtags), defaults={"community": community}
+        network=network,
+        server=server,
+        query=query_key(hashtags),
+        defaults={"community": community},
     )[0]
 
 
@@ -569,9 +576,10 @@ def daily_cap(community: Community) -> int:
 
 
 def reads_today(*, community: Community, now: datetime) -> int:
-    total = ReadUsage.objects.filter(community=community, day=now.date()).aggregate(
-        total=Sum("posts_read")
-    )["total"]
+    """Posts read from X today: the daily budget is X's (it bills reads); Mastodon's
+    and Bluesky's reads are free, counted on their cursors and usage rows only."""
+    today = ReadUsage.objects.filter(community=community, day=now.date(), cursor__network=Network.X)
+    total = today.aggregate(total=Sum("posts_read"))["total"]
     return total or 0
 
 
@@ -652,7 +660,7 @@ def _store_page(*, cursor: SyncCursor, chat: Chat | None, page: Page, now: datet
     """One page: posts, usage and cursor counters, in the caller's transaction."""
     reads = page.reads
     stored = posts_store(posts=page.posts)
-    billed = reads_bill(network=cursor.network, day=now.date(), page=page)
+    billed = reads_bill(network=cursor.network, day=now.date(), page=page) if _billed(cursor) else 0
     _record_usage(cursor=cursor, chat=chat, now=now, reads=reads, billed=billed)
     SyncCursor.objects.filter(pk=cursor.pk).update(
         requests_total=F("requests_total") + 1,
@@ -721,8 +729,8 @@ def _pull_pages(
 ) -> PullResult:
     result = PullResult()
     community = cursor.community
-    cap = daily_cap(community)
-    if reads_today(community=community, now=now) >= cap:
+    cap, budgeted = daily_cap(community), _billed(cursor)
+    if budgeted and reads_today(community=community, now=now) >= cap:
         return _pause_for_budget(cursor, cap, now, result)
     # Filling a gap: the posts above it were stored by the pull that left it.
     newest_id = cursor.resume_newest_id if query.until_id else None
@@ -743,7 +751,7 @@ def _pull_pages(
             # With every page, not in an exception handler: a worker killed between two
             # pages runs no handler, and still leaves no stored page uncovered.
             _keep_gap(cursor=cursor, query=query, newest_id=newest_id, oldest_id=oldest_id)
-            if reads_today(community=community, now=now) >= cap:
+            if budgeted and reads_today(community=community, now=now) >= cap:
                 return _pause_for_budget(cursor, cap, now, result)
     if result.pages == 0:
         # Nothing to ask for: the window holds nothing the network still serves.
@@ -758,6 +766,11 @@ def _pull_pages(
     _record_failure(cursor=cursor, error=reason, now=now)
     result.stopped_reason = reason
     return result
+
+
+def _billed(cursor: SyncCursor) -> bool:
+    """Whether the network bills reads (X only): then the daily budget and cost meter apply."""
+    return cursor.network == Network.X
 
 
 def _count(result: PullResult, page: Page, stored: StoreResult) -> None:

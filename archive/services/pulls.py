@@ -1,5 +1,9 @@
 """When and what to pull: chat windows, final sweeps, between-chat sweeps, source health.
 
+Every community pulls from the networks it switched on (ArchiveSettings; X alone without
+one), Mastodon from each of its servers. Each (network, server) has its own cursors,
+locks and health: a 429 or an outage on one holds up none of the others.
+
 The ingest service (archive.services.ingest) stores what a pull fetches; this module picks
 the query, its time bounds and its cursor, and records failures on the cursor.
 """
@@ -16,7 +20,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from archive.models import Network, SourceHealth, SyncCursor
+from archive.selectors.networks import community_targets
 from archive.services.ingest import PullResult, cursor_for, pull_run, query_key
+from archive.sources import registry
 from archive.sources.base import (
     PullQuery,
     RateLimited,
@@ -33,24 +39,26 @@ logger = logging.getLogger(__name__)
 
 
 def x_source() -> XSource:
-    return XSource(bearer_token=settings.X_BEARER_TOKEN, base_url=settings.X_API_BASE_URL)
+    source = registry.source_for(network=Network.X)
+    assert isinstance(source, XSource)
+    return source
 
 
-def _fingerprint() -> str:
-    material = f"{settings.X_BEARER_TOKEN}\n{settings.X_API_BASE_URL}".encode()
+def _fingerprint(network: str, server: str) -> str:
+    material = registry.credentials_material(network, server).encode()
     return hashlib.sha256(material).hexdigest()
 
 
 # --- Source health ------------------------------------------------------------
 
 
-def source_blocked_reason(*, network: str, now: datetime) -> str:
-    """Why pulls of this network must wait, or '' when they may go ahead."""
-    health = SourceHealth.objects.filter(network=network).first()
+def source_blocked_reason(*, network: str, now: datetime, server: str = "") -> str:
+    """Why pulls of this network (server) must wait, or '' when they may go ahead."""
+    health = SourceHealth.objects.filter(network=network, server=server).first()
     if health is None:
         return ""
     if not health.healthy:
-        if health.config_fingerprint != _fingerprint():
+        if health.config_fingerprint != _fingerprint(network, server):
             # The credentials changed since they failed: try again.
             SourceHealth.objects.filter(pk=health.pk).update(healthy=True, error="")
         else:
@@ -60,15 +68,19 @@ def source_blocked_reason(*, network: str, now: datetime) -> str:
     return ""
 
 
-def source_mark_unhealthy(*, network: str, error: str) -> None:
+def source_mark_unhealthy(*, network: str, error: str, server: str = "") -> None:
+    fingerprint = _fingerprint(network, server)
     SourceHealth.objects.update_or_create(
         network=network,
-        defaults={"healthy": False, "error": error[:1000], "config_fingerprint": _fingerprint()},
+        server=server,
+        defaults={"healthy": False, "error": error[:1000], "config_fingerprint": fingerprint},
     )
 
 
-def source_mark_rate_limited(*, network: str, until: datetime) -> None:
-    SourceHealth.objects.update_or_create(network=network, defaults={"rate_limited_until": until})
+def source_mark_rate_limited(*, network: str, until: datetime, server: str = "") -> None:
+    SourceHealth.objects.update_or_create(
+        network=network, server=server, defaults={"rate_limited_until": until}
+    )
 
 
 def cursor_record_error(
@@ -134,10 +146,10 @@ def pull_failure_record(*, cursor: SyncCursor, error: SourceError, now: datetime
     network's (a rate limit, refused credentials), so the dispatcher waits accordingly."""
     retry_at = None
     if isinstance(error, RateLimited):
-        source_mark_rate_limited(network=cursor.network, until=error.reset_at)
+        source_mark_rate_limited(network=cursor.network, server=cursor.server, until=error.reset_at)
         retry_at = error.reset_at
     elif isinstance(error, SourceAuthError):
-        source_mark_unhealthy(network=cursor.network, error=str(error))
+        source_mark_unhealthy(network=cursor.network, server=cursor.server, error=str(error))
     cursor_record_error(cursor_id=cursor.pk, error=str(error), now=now, retry_at=retry_at)
 
 
@@ -146,33 +158,55 @@ def pull_failure_record(*, cursor: SyncCursor, error: SourceError, now: datetime
 
 @dataclass(frozen=True)
 class Target:
-    """One pull to make: a chat's hashtags in its window, or a community's stream."""
+    """One pull to make: a chat's hashtags in its window, a community's stream, or a
+    chat's final sweep (every network of its community in turn: network and server blank)."""
 
-    kind: str  # "chat" or "stream"
+    kind: str  # "chat", "stream" or "final"
     pk: int
+    network: str = Network.X
+    server: str = ""
 
 
-def chat_cursor(*, chat: Chat, network: str = Network.X) -> SyncCursor:
-    return cursor_for(network=network, community=chat.community, hashtags=chat.hashtags)
+def chat_cursor(*, chat: Chat, network: str = Network.X, server: str = "") -> SyncCursor:
+    return cursor_for(
+        network=network, server=server, community=chat.community, hashtags=chat.hashtags
+    )
 
 
-def stream_cursor(*, community: Community, network: str = Network.X) -> SyncCursor:
-    return cursor_for(network=network, community=community, hashtags=[community.hashtag])
+def stream_cursor(
+    *, community: Community, network: str = Network.X, server: str = ""
+) -> SyncCursor:
+    return cursor_for(
+        network=network, server=server, community=community, hashtags=[community.hashtag]
+    )
 
 
-def is_fresh(cursor: SyncCursor, *, now: datetime) -> bool:
+def is_fresh(
+    cursor: SyncCursor, *, now: datetime, window: timedelta | None = XSource.SEARCH_WINDOW
+) -> bool:
     """Whether the cursor's newest id may still go out as a since_id.
 
-    Its post is no younger than the cursor's last success: once that is older than X's
-    search window, so is the id. (Younger, the id may still be older: the source then
-    trades it for the window's start.)
+    Its post is no younger than the cursor's last success: once that is older than the
+    network's search window (X: seven days), so is the id. (Younger, the id may still be
+    older: the source then trades it for the window's start.) No window: always.
     """
-    recent = cursor.last_success_at and now - cursor.last_success_at < XSource.SEARCH_WINDOW
+    if window is None:
+        return bool(cursor.newest_id)
+    recent = cursor.last_success_at and now - cursor.last_success_at < window
     return bool(cursor.newest_id and recent)
 
 
+def _window_start(start: datetime, now: datetime, window: timedelta | None) -> datetime:
+    return start if window is None else max(start, now - window)
+
+
 def pull_query_for(
-    *, cursor: SyncCursor, start_time: datetime, end_time: datetime | None, now: datetime
+    *,
+    cursor: SyncCursor,
+    start_time: datetime,
+    end_time: datetime | None,
+    now: datetime,
+    window: timedelta | None = XSource.SEARCH_WINDOW,
 ) -> PullQuery:
     """Fill a stopped pull's gap first; else continue from a fresh cursor or the window's start."""
     hashtags = tuple(tag.lstrip("#") for tag in cursor.query.split(" OR "))
@@ -184,7 +218,7 @@ def pull_query_for(
             end_time=end_time,
             until_id=cursor.resume_until_id,
         )
-    if is_fresh(cursor, now=now):
+    if is_fresh(cursor, now=now, window=window):
         return PullQuery(hashtags=hashtags, since_id=cursor.newest_id, end_time=end_time)
     return PullQuery(hashtags=hashtags, start_time=start_time, end_time=end_time)
 
@@ -194,12 +228,13 @@ def chat_pull(
 ) -> PullResult:
     """Pull the chat's hashtags from the window's start (or the cursor) to its end."""
     now = now or timezone.now()
-    start = max(chat.window_start, now - XSource.SEARCH_WINDOW)
-    end = chat.window_end if chat.window_end <= now - XSource.END_TIME_MIN_AGE else None
-    query = pull_query_for(cursor=cursor, start_time=start, end_time=end, now=now)
+    window = registry.search_window(source)
+    start = _window_start(chat.window_start, now, window)
+    end = chat.window_end if chat.window_end <= now - registry.end_time_min_age(source) else None
+    query = pull_query_for(cursor=cursor, start_time=start, end_time=end, now=now, window=window)
     followers = _stream_followers(chat=chat, cursor=cursor)
     fresh_start = query.since_id is None and query.until_id is None
-    if fresh_start and followers and is_fresh(followers[0], now=now):
+    if fresh_start and followers and is_fresh(followers[0], now=now, window=window):
         # Start where the community's sweep stopped: it then follows this pull, and
         # the posts carrying both hashtags are read once, not by both queries. Not when
         # filling a gap: that must start exactly where the stopped pull started.
@@ -216,7 +251,8 @@ def _stream_followers(*, chat: Chat, cursor: SyncCursor) -> list[SyncCursor]:
     chat_tags = {tag.lower() for tag in chat.hashtags}
     if cursor.query == stream_key or community.hashtag.lower() not in chat_tags:
         return []
-    return list(SyncCursor.objects.filter(network=cursor.network, query=stream_key))
+    same_source = SyncCursor.objects.filter(network=cursor.network, server=cursor.server)
+    return list(same_source.filter(query=stream_key))
 
 
 def stream_pull(
@@ -224,8 +260,9 @@ def stream_pull(
 ) -> PullResult:
     """Pull the community's hashtag since the last sweep (first time: a day back)."""
     now = now or timezone.now()
-    start = now - min(settings.ARCHIVE_STREAM_BACKFILL, XSource.SEARCH_WINDOW)
-    query = pull_query_for(cursor=cursor, start_time=start, end_time=None, now=now)
+    window = registry.search_window(source)
+    start = _window_start(now - settings.ARCHIVE_STREAM_BACKFILL, now, window)
+    query = pull_query_for(cursor=cursor, start_time=start, end_time=None, now=now, window=window)
     return pull_run(cursor=cursor, source=source, query=query, now=now)
 
 
@@ -237,7 +274,7 @@ def _open_chats(now: datetime) -> list[Chat]:
     candidates = (
         Chat.objects.not_cancelled()
         .filter(start_at__lte=now + margin, end_at__gte=now - margin)
-        .select_related("community")
+        .select_related("community__archive_settings")
     )
     return [chat for chat in candidates if chat.window_start <= now < chat.window_end]
 
@@ -255,44 +292,84 @@ def _due(cursor: SyncCursor | None, interval: timedelta, now: datetime) -> bool:
     return abandoned(_lock_name(cursor))
 
 
-def pulls_due(*, now: datetime | None = None, network: str = Network.X) -> list[Target]:
-    """Every pull that should start now; claims final sweeps so each runs once."""
+def pulls_due(*, now: datetime | None = None) -> list[Target]:
+    """Every pull that should start now, per network and server each community switched
+    on; claims final sweeps so each runs once."""
     now = now or timezone.now()
-    if not settings.X_BEARER_TOKEN:
-        return []  # archiving is off until the site has X credentials
-    if source_blocked_reason(network=network, now=now):
-        return []
     live = _open_chats(now)
-    communities = list(Community.objects.filter(stream_sweep_minutes__gt=0))
+    sweeping = Community.objects.filter(stream_sweep_minutes__gt=0)
+    communities = list(sweeping.select_related("archive_settings"))
+    pairs = _pullable(now, [c.community for c in live] + communities)
     keys = {query_key(c.hashtags) for c in live} | {query_key([c.hashtag]) for c in communities}
-    cursors = {c.query: c for c in SyncCursor.objects.filter(network=network, query__in=keys)}
-    targets, covered = [], set()
+    cursors = {
+        (c.network, c.server, c.query): c
+        for c in SyncCursor.objects.filter(query__in=keys, network__in={n for n, _ in pairs})
+    }
+    targets: list[Target] = []
+    covered: set[tuple[str, str, str]] = set()
     for chat in live:
-        key = query_key(chat.hashtags)
-        interval = timedelta(seconds=chat.community.poll_interval_seconds)
-        covered.add(key)
-        if chat.community.hashtag.lower() in {tag.lower() for tag in chat.hashtags}:
-            # The chat's wider query stands in for its community's sweep meanwhile.
-            covered.add(query_key([chat.community.hashtag]))
-        if _due(cursors.get(key), interval, now):
-            targets.append(Target("chat", chat.pk))
-    targets += [Target("final", pk) for pk in _claim_final_sweeps(now)]
+        for network, server in _enabled(chat.community, pairs):
+            targets += _chat_due(chat, network, server, cursors, covered, now)
+    targets += [Target("final", pk, "", "") for pk in _claim_final_sweeps(now)]
     for community in communities:
         key = query_key([community.hashtag])
         interval = timedelta(minutes=community.stream_sweep_minutes)
-        if key not in covered and _due(cursors.get(key), interval, now):
-            targets.append(Target("stream", community.pk))
+        for network, server in _enabled(community, pairs):
+            if (network, server, key) in covered:
+                continue
+            if _due(cursors.get((network, server, key)), interval, now):
+                targets.append(Target("stream", community.pk, network, server))
     return targets
+
+
+def _chat_due(
+    chat: Chat,
+    network: str,
+    server: str,
+    cursors: dict[tuple[str, str, str], SyncCursor],
+    covered: set[tuple[str, str, str]],
+    now: datetime,
+) -> list[Target]:
+    key = query_key(chat.hashtags)
+    covered.add((network, server, key))
+    if chat.community.hashtag.lower() in {tag.lower() for tag in chat.hashtags}:
+        # The chat's wider query stands in for its community's sweep meanwhile.
+        covered.add((network, server, query_key([chat.community.hashtag])))
+    interval = timedelta(seconds=chat.community.poll_interval_seconds)
+    if _due(cursors.get((network, server, key)), interval, now):
+        return [Target("chat", chat.pk, network, server)]
+    return []
+
+
+def _pullable(now: datetime, communities: list[Community]) -> set[tuple[str, str]]:
+    """The (network, server) pairs any of these communities pulls from that may pull now:
+    configured on this site, credentials not refused, not rate limited."""
+    wanted = {pair for community in communities for pair in community_targets(community)}
+    return {
+        (network, server)
+        for network, server in wanted
+        if registry.network_configured(network)
+        and not source_blocked_reason(network=network, server=server, now=now)
+    }
+
+
+def _enabled(community: Community, pullable: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [pair for pair in community_targets(community) if pair in pullable]
 
 
 def _claim_final_sweeps(now: datetime) -> list[int]:
     delay = settings.ARCHIVE_FINAL_SWEEP_DELAY
-    searchable = now - XSource.SEARCH_WINDOW  # X holds nothing of a chat that ended before
+    # X holds nothing of a chat that ended before; nor is an older chat's sweep news.
+    searchable = now - XSource.SEARCH_WINDOW
     due = Chat.objects.not_cancelled().filter(
         final_sweep_at__isnull=True, end_at__lte=now - delay, end_at__gte=searchable
     )
     claimed = []
-    for pk in due.values_list("pk", flat=True):
+    for chat in due.select_related("community__archive_settings"):
+        pairs = community_targets(chat.community)
+        if not any(registry.network_configured(network) for network, _ in pairs):
+            continue  # left unclaimed: it sweeps once the site can pull from its networks
+        pk = chat.pk
         # A conditional update: two dispatchers cannot both claim the same sweep.
         if Chat.objects.filter(Q(pk=pk), Q(final_sweep_at__isnull=True)).update(final_sweep_at=now):
             claimed.append(pk)

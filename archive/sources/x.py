@@ -427,6 +427,10 @@ class XSource:
     # end_time is judged young or old once, for the first request (later pages only find
     # it older): 5 s over X's limit for clock skew and the time until that request leaves.
     END_TIME_MIN_AGE = END_TIME_LIMIT + timedelta(seconds=5)
+    # The same, under the names every source may carry (archive.sources.registry): the
+    # pull services read them from the source, so they bind X's pulls only.
+    search_window: timedelta | None = SEARCH_WINDOW
+    end_time_min_age: timedelta = END_TIME_MIN_AGE
 
     def __init__(
         self, bearer_token: str, base_url: str = DEFAULT_BASE_URL, timeout: float = 30

@@ -13,6 +13,7 @@ from django.utils import timezone
 from archive.models import PostPlacement
 from archive.selectors.exports import recent_transcripts
 from archive.selectors.live import chat_posts, chat_posts_first, current_question
+from archive.selectors.networks import chat_networks, networks_label
 from archive.selectors.posting import DRAFT_SESSION_KEY, compose_state
 from archive.services.posting import submission_key
 from chats.models import Chat
@@ -70,3 +71,10 @@ def recent_transcripts_of(community: Community | None = None) -> list[Chat]:
     return list(
         recent_transcripts(now=timezone.now(), community=community, limit=RECENT_TRANSCRIPTS)
     )
+
+
+@register.simple_tag
+def chat_held_on(chat: Chat, placements: list[PostPlacement] | None = None) -> str:
+    """Where the chat was (is being) held, e.g. "X and Mastodon"; empty when nowhere yet.
+    `placements`: a live chat's posts the page has loaded already (no second read)."""
+    return networks_label(chat_networks(chat=chat, now=timezone.now(), placements=placements))

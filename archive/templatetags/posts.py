@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.exports import original_url
-from archive.models import Post, PostPlacement
+from archive.models import Network, Post, PostPlacement
 from archive.transcript import Entry, ThreadRow, removed_label
 
 register = template.Library()
@@ -76,6 +76,16 @@ def _metrics_html(post: Post) -> str:
     )
 
 
+@lru_cache(maxsize=8)
+def _network_badge(network: str) -> str:
+    """Which network the post was made on: read out as "on Mastodon"."""
+    label = escape(dict(Network.choices).get(network, network))
+    return (
+        f'<span class="badge network network-{escape(network)}">'
+        f'<span class="visually-hidden">on </span>{label}</span>'
+    )
+
+
 def post_html(post: Post, placement: PostPlacement, *, is_host: bool, depth: int) -> str:
     """One visible post, its times in the active time zone."""
     local = timezone.localtime(post.created_at)
@@ -87,8 +97,8 @@ def post_html(post: Post, placement: PostPlacement, *, is_host: bool, depth: int
     network = escape(post.get_network_display())
     return (
         f'<li class="{classes}" id="post-{external_id}" data-placement="{placement.pk}" '
-        f'data-created="{stamp}">'
-        f'<p class="post-meta">{author}{host} · '
+        f'data-created="{stamp}" data-network="{escape(post.network)}">'
+        f'<p class="post-meta">{author}{host} {_network_badge(post.network)} · '
         f'<a class="meta" href="{escape(original_url(post))}" '
         f'rel="nofollow noopener" title="The original post on {network}">'
         f'<time datetime="{stamp}">{local:%H:%M} {escape(local.tzname() or "")}</time></a> '

@@ -32,9 +32,10 @@ from community.selectors import membership_for
 
 VIEWS = {"questions": "By question", "time": "In time order", "participant": "By participant"}
 DEFAULT_VIEW = "questions"
-HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
+# An X handle, a Mastodon user@server or a Bluesky domain handle.
+HANDLE_RE = re.compile(r"@?[A-Za-z0-9_][A-Za-z0-9_.@-]{0,252}")
 # Bump when the body templates change shape, so no stale body outlives a deploy.
-BODY_VERSION = "2"
+BODY_VERSION = "3"
 BODY_MARK = "<!-- transcript body -->"
 
 
@@ -75,7 +76,7 @@ def _chat_transcript(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if view not in VIEWS:
         return _bad_request(request, chat, "Unknown view: use questions, time or participant.")
     if handle and (view != "participant" or not HANDLE_RE.fullmatch(handle)):
-        message = "handle must be an X handle, with view=participant."
+        message = "handle must be a handle (X, Mastodon or Bluesky), with view=participant."
         return _bad_request(request, chat, message)
     zone, status = visitor_zone(request), chat.status_at(timezone.now())
     membership = membership_for(community=chat.community, user=request.user)

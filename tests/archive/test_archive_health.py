@@ -19,10 +19,11 @@ from community.models import Community
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
-# Session and user, the community and the reader's role, then the page's own seven:
+# Session and user, the community and the reader's role, then the page's own nine:
 # usage per day, chats, today's reads for the budget, the site's billed posts and X's count
-# per day, unhealthy sources, cursors; posting from the site: its policy and today's posts.
-QUERIES = 13
+# per day, source health (every network and server), cursors, the community's networks,
+# today's reads per network; posting from the site: its policy and today's posts.
+QUERIES = 15
 
 
 def _url(community: Community) -> str:

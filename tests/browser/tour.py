@@ -173,6 +173,7 @@ def tour_pages(tour: Tour, persona: str) -> list[str]:
         reverse("archive:archive_health", kwargs=slug),
         reverse("archive:imports", kwargs=slug),
         reverse("archive:posting_settings", kwargs=slug),
+        reverse("archive:archive_networks", kwargs=slug),
         _chat_url("archive:moderate_chat", tour, tour.ended),
         reverse("archive:moderation_log", kwargs=slug),
         reverse("archive:moderate_stream", kwargs=slug),

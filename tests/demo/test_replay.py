@@ -98,7 +98,7 @@ def test_it_replays_only_the_posts_whose_time_has_come_and_each_only_once(
 ) -> None:
     chat = demo_live_chat_anchor(community=community, now=now)
     recording = recording_for(chat)
-    due_now = {p.tweet["id"] for p in recording.until(now)}
+    due_now = recording.ids_until(now)
 
     stored_at_anchor = set(Post.objects.values_list("external_id", flat=True))
     again = demo_replay(now=now)
@@ -108,7 +108,7 @@ def test_it_replays_only_the_posts_whose_time_has_come_and_each_only_once(
     assert chat.start_at <= now < chat.end_at
     assert stored_at_anchor == due_now
     assert again == 0
-    due_later = {p.tweet["id"] for p in recording.until(now + timedelta(minutes=20))}
+    due_later = recording.ids_until(now + timedelta(minutes=20))
     assert later == len(due_later - due_now) > 0
     assert set(Post.objects.values_list("external_id", flat=True)) == due_later
     assert PostPlacement.objects.filter(chat=chat).count() == len(due_later)
@@ -162,8 +162,8 @@ def test_it_seeds_a_live_chat_and_an_archived_one_and_reuses_them(now: datetime)
     assert archived.status == Chat.Status.ENDED
     assert archived.final_sweep_at is not None
     assert timedelta(days=6) < now - archived.start_at < timedelta(days=8)
-    assert archived.placements.count() == len(recording_for(archived).posts)
-    assert 0 < live.placements.count() < len(recording_for(live).posts)
+    assert archived.placements.count() == len(recording_for(archived).ids_until(None))
+    assert 0 < live.placements.count() < len(recording_for(live).ids_until(None))
     assert [q.label for q in live.questions.all()] == ["Q1", "Q2", "Q3", "Q4", "Q5"]
     assert PostPlacement.objects.filter(community__slug="pkmchat", chat=None).exists()
     assert "Demo archive:" in first
@@ -185,7 +185,7 @@ def test_it_moves_an_ended_demo_chat_to_now_without_keeping_its_old_posts(
         assert live.status == Chat.Status.LIVE
         assert live.start_at > old.end_at
     assert not Post.objects.filter(external_id__in=old_ids).exists()
-    assert live.placements.count() == len(recording_for(live).until(now + timedelta(hours=3)))
+    assert live.placements.count() == len(recording_for(live).ids_until(now + timedelta(hours=3)))
 
 
 @pytest.mark.django_db
@@ -199,4 +199,4 @@ def test_it_keeps_a_live_demo_chat_for_as_long_as_the_demo_runs(
         chat.refresh_from_db()
 
         assert chat.status == Chat.Status.LIVE
-        assert chat.placements.count() == len(recording_for(chat).until(timezone.now()))
+        assert chat.placements.count() == len(recording_for(chat).ids_until(timezone.now()))

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 DOCUMENTED_COLUMNS = [
     "post_id", "url", "created_at_utc", "author_handle", "author_name", "text", "question",
     "kind", "is_host", "reply_to_id", "like_count", "reply_count", "repost_count",
-    "quote_count", "links", "removed",
+    "quote_count", "links", "removed", "network",
 ]  # fmt: skip
 
 
@@ -73,6 +73,7 @@ def test_it_writes_one_row_per_post_in_time_order_with_its_fields(
         "quote_count": "0",
         "links": "",
         "removed": "",
+        "network": "x",
     }
     answer = rows_by_id[discussed["a1b"]["id"]]
     assert (answer["kind"], answer["question"], answer["is_host"]) == ("answer", "Q1", "false")

@@ -192,8 +192,9 @@ def test_it_renders_the_live_page_in_a_constant_number_of_queries(
         page = _page(anonymous, live_chat)
 
     assert len(re.findall(r'<li class="post[^"]*" id="post-', page)) == count
-    # chat, its hosts, its questions, the posts with the host flag, the posting policy
-    assert len(queries) == 5
+    # The chat, its hosts, its questions, the posts with the host flag, the posting policy,
+    # and the networks the community holds its chats on ("Held on X and Mastodon").
+    assert len(queries) == 6
 
 
 def test_it_marks_the_hosts_posts(
