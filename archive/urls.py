@@ -1,7 +1,17 @@
 from django.urls import URLPattern, URLResolver, include, path
 
 from archive.feeds import CommunityTranscriptFeed, SiteTranscriptFeed
-from archive.views import exports, health, index, live, moderation, search, stream, transcript
+from archive.views import (
+    connections,
+    exports,
+    health,
+    index,
+    live,
+    moderation,
+    search,
+    stream,
+    transcript,
+)
 
 app_name = "archive"
 
@@ -32,6 +42,7 @@ community_urls: list[URLPattern | URLResolver] = [
     path("stream/", stream.stream, name="stream"),
     path("transcripts/", index.community_transcripts, name="community_transcripts"),
     path("transcripts.atom", CommunityTranscriptFeed(), name="community_feed"),
+    path("connections/<str:other>/", connections.shared_posts, name="shared_posts"),
     path("chats/<int:pk>/", include(chat_urls)),
     path("manage/", include(manage_urls)),
 ]
@@ -44,6 +55,7 @@ my_post_urls = [
 
 urlpatterns = [
     path("search/", search.search, name="search"),
+    path("connections/", connections.connections, name="connections"),
     path("transcripts.atom", SiteTranscriptFeed(), name="site_feed"),
     path("me/posts/", include(my_post_urls)),
     path("communities/<str:slug>/", include(community_urls)),

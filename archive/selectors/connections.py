@@ -1,0 +1,212 @@
+"""How communities connect: the posts they share and the people who post in both.
+
+A post carrying two communities' hashtags has a placement in each: a shared post. A
+participant is the member behind an account when known, else the account, so a member
+posting from two networks counts once. A post hidden in either community or removed
+counts nowhere: a moderator's hide keeps it off the pair's page too, which lists the
+post under both names.
+
+Each read is a fixed number of queries, whatever the number of communities or posts:
+one GROUP BY over the placements of the period (shared posts), one over its distinct
+participants (shared participants), one for the communities.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Exists, OuterRef
+
+from archive.models import PostPlacement
+from community.models import Community
+
+PERIODS = {"3m": ("Last 3 months", 91), "12m": ("Last 12 months", 365), "all": ("All time", 0)}
+DEFAULT_PERIOD = "12m"
+PAIR_PAGE_SIZE = 50
+SUGGESTIONS = 5
+
+# The participants of the period per community: member when known, else account.
+_PARTICIPANTS = """
+    SELECT DISTINCT pp.community_id AS community_id,
+        CASE WHEN a.member_id IS NOT NULL THEN 'm' || a.member_id ELSE 'a' || a.id END AS who
+    FROM chats_postplacement pp
+    JOIN chats_post po ON po.id = pp.post_id
+    JOIN chats_account a ON a.id = po.author_id
+    WHERE pp.created_at >= %s AND NOT pp.hidden AND NOT po.removed
+"""
+_SHARED_POSTS = """
+    SELECT x.community_id, y.community_id, COUNT(*)
+    FROM chats_postplacement x
+    JOIN chats_postplacement y ON y.post_id = x.post_id AND y.community_id <> x.community_id
+    JOIN chats_post po ON po.id = x.post_id
+    WHERE x.created_at >= %s AND NOT x.hidden AND NOT y.hidden AND NOT po.removed {only}
+    GROUP BY x.community_id, y.community_id
+"""
+_SHARED_PARTICIPANTS = """
+    WITH p AS ({participants})
+    SELECT x.community_id, y.community_id, COUNT(*)
+    FROM p x JOIN p y ON y.who = x.who AND y.community_id <> x.community_id
+    WHERE 1 = 1 {only}
+    GROUP BY x.community_id, y.community_id
+"""
+
+
+def period_since(period: str, *, now: datetime) -> datetime:
+    """The start of a named period; "all" reaches back to the epoch."""
+    days = PERIODS.get(period, PERIODS[DEFAULT_PERIOD])[1]
+    return now - timedelta(days=days) if days else datetime(1970, 1, 1, tzinfo=now.tzinfo)
+
+
+@dataclass
+class Link:
+    """Two communities and what they share in the period."""
+
+    community: Community
+    other: Community
+    shared_posts: int = 0
+    shared_participants: int = 0
+
+    @property
+    def strength(self) -> int:
+        return self.shared_posts + self.shared_participants
+
+
+@dataclass
+class ConnectionMap:
+    """Every connected pair once, strongest first, and the communities with a link."""
+
+    communities: list[Community]
+    links: list[Link]
+    matrix: list[tuple[Community, list[Link | None]]] = field(default_factory=list)
+
+
+def _pairs(sql: str, params: Sequence[Any]) -> dict[tuple[int, int], int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(a, b): count for a, b, count in cursor.fetchall()}
+
+
+def _counts(since: datetime, community_id: int | None) -> tuple[dict, dict]:
+    only = "AND x.community_id = %s" if community_id is not None else ""
+    extra = [community_id] if community_id is not None else []
+    posts = _pairs(_SHARED_POSTS.format(only=only), [since, *extra])
+    people = _pairs(
+        _SHARED_PARTICIPANTS.format(participants=_PARTICIPANTS, only=only), [since, *extra]
+    )
+    return posts, people
+
+
+def _links(
+    posts: dict[tuple[int, int], int],
+    people: dict[tuple[int, int], int],
+    communities: dict[int, Community],
+) -> list[Link]:
+    links = []
+    for a, b in sorted(set(posts) | set(people)):
+        if a in communities and b in communities:
+            links.append(
+                Link(communities[a], communities[b], posts.get((a, b), 0), people.get((a, b), 0))
+            )
+    return sorted(links, key=lambda link: (-link.strength, link.other.name))
+
+
+def community_connections(*, community: Community, since: datetime) -> list[Link]:
+    """The communities this one shares posts or participants with: three queries."""
+    posts, people = _counts(since, community.pk)
+    ids = {b for _, b in posts} | {b for _, b in people}
+    others = {c.pk: c for c in Community.objects.filter(pk__in=ids)}
+    return _links(posts, people, {community.pk: community, **others})
+
+
+def partner_suggestions(*, community: Community, since: datetime) -> list[Link]:
+    """Candidates for a joint chat: the communities sharing the most participants."""
+    links = list(community_connections(community=community, since=since))
+    links = [link for link in links if link.shared_participants]
+    links.sort(key=lambda link: (-link.shared_participants, -link.shared_posts, link.other.name))
+    return links[:SUGGESTIONS]
+
+
+def connection_map(*, since: datetime) -> ConnectionMap:
+    """Every pair of connected communities (each pair once), and their matrix: three queries."""
+    posts, people = _counts(since, None)
+    communities = {c.pk: c for c in Community.objects.order_by("name", "pk")}
+    links = [
+        link for link in _links(posts, people, communities) if link.community.pk < link.other.pk
+    ]
+    linked = sorted(
+        {c for link in links for c in (link.community, link.other)}, key=lambda c: (c.name, c.pk)
+    )
+    by_pair = {}
+    for link in links:
+        by_pair[(link.community.pk, link.other.pk)] = link
+        by_pair[(link.other.pk, link.community.pk)] = link
+    matrix = [(row, [by_pair.get((row.pk, col.pk)) for col in linked]) for row in linked]
+    return ConnectionMap(communities=linked, links=links, matrix=matrix)
+
+
+def shared_posts_page(
+    *, community: Community, other: Community, since: datetime, page: int | str | None
+) -> Page:
+    """The posts the two communities share, newest first, visible in both: 2 queries."""
+    in_other = PostPlacement.objects.filter(post=OuterRef("post_id"), community=other, hidden=False)
+    placements = (
+        PostPlacement.objects.filter(
+            Exists(in_other),
+            community=community,
+            hidden=False,
+            post__removed=False,
+            created_at__gte=since,
+        )
+        .select_related("post__author__member", "chat")
+        .defer("post__raw", "post__search_vector")
+        .order_by("-created_at", "-post_id")
+    )
+    return Paginator(placements, PAIR_PAGE_SIZE).get_page(page)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A community placed on the circle of the site-wide graph."""
+
+    community: Community
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Edge:
+    link: Link
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float
+
+
+GRAPH_SIZE = 400
+_RADIUS = 150
+
+
+def graph_layout(connection_map: ConnectionMap) -> tuple[list[Node], list[Edge]]:
+    """The linked communities on a circle, a line per pair as thick as what they share."""
+    count = len(connection_map.communities)
+    centre = GRAPH_SIZE / 2
+    nodes = {}
+    for index, community in enumerate(connection_map.communities):
+        angle = 2 * math.pi * index / max(count, 1) - math.pi / 2
+        nodes[community.pk] = Node(
+            community,
+            round(centre + _RADIUS * math.cos(angle), 1),
+            round(centre + _RADIUS * math.sin(angle), 1),
+        )
+    strongest = max((link.strength for link in connection_map.links), default=1)
+    edges = []
+    for link in connection_map.links:
+        a, b = nodes[link.community.pk], nodes[link.other.pk]
+        width = round(1 + 7 * link.strength / strongest, 1)
+        edges.append(Edge(link, a.x, a.y, b.x, b.y, width))
+    return list(nodes.values()), edges
