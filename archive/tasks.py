@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from archive.models import SyncCursor
-from archive.services import pulls, usage
+from archive.services import connections, pulls, usage
 from archive.services.ingest import PullResult
 from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from chats.models import Chat
@@ -141,3 +141,9 @@ def reconcile_usage() -> str:
         logger.warning("X's usage count not fetched: %s", error)
         return f"unavailable: {error}"
     return f"{days} days of X's usage stored"
+
+
+@shared_task
+def refresh_connections() -> int:
+    """Beat, hourly: recount what each pair of communities shares (the connections pages)."""
+    return connections.connections_refresh()

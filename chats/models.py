@@ -111,6 +111,7 @@ class Chat(models.Model):
     # Not columns: set on the chats that some reads return, for their pages.
     feed_link: str  # archive.feeds
     cost: Decimal  # archive.selectors.health
+    accepted_cohosts: list["ChatCohost"]  # chats.selectors.schedule.chat_for_page
 
     class Meta:
         ordering = ["start_at"]

@@ -6,9 +6,11 @@ posting from two networks counts once. A post hidden in either community or remo
 counts nowhere: a moderator's hide keeps it off the pair's page too, which lists the
 post under both names.
 
-Each read is a fixed number of queries, whatever the number of communities or posts:
-one GROUP BY over the placements of the period (shared posts), one over its distinct
-participants (shared participants), one for the communities.
+Counting them joins every placement of a period with itself: seconds at a million posts
+(benchmarks/connections.py). `archive.services.connections.connections_refresh` (beat,
+hourly) stores the counts per period in the `CommunityLink` rollup; pages read it in one
+query whatever the number of communities or posts. The pair's page of shared posts reads
+the placements (two queries a page), so a hide shows there at once.
 """
 
 import math
@@ -19,9 +21,9 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
-from archive.models import PostPlacement
+from archive.models import CommunityLink, PostPlacement
 from community.models import Community
 
 PERIODS = {"3m": ("Last 3 months", 91), "12m": ("Last 12 months", 365), "all": ("All time", 0)}
@@ -43,14 +45,13 @@ _SHARED_POSTS = """
     FROM chats_postplacement x
     JOIN chats_postplacement y ON y.post_id = x.post_id AND y.community_id <> x.community_id
     JOIN chats_post po ON po.id = x.post_id
-    WHERE x.created_at >= %s AND NOT x.hidden AND NOT y.hidden AND NOT po.removed {only}
+    WHERE x.created_at >= %s AND NOT x.hidden AND NOT y.hidden AND NOT po.removed
     GROUP BY x.community_id, y.community_id
 """
 _SHARED_PARTICIPANTS = """
     WITH p AS ({participants})
     SELECT x.community_id, y.community_id, COUNT(*)
     FROM p x JOIN p y ON y.who = x.who AND y.community_id <> x.community_id
-    WHERE 1 = 1 {only}
     GROUP BY x.community_id, y.community_id
 """
 
@@ -61,27 +62,15 @@ def period_since(period: str, *, now: datetime) -> datetime:
     return now - timedelta(days=days) if days else datetime(1970, 1, 1, tzinfo=now.tzinfo)
 
 
-@dataclass
-class Link:
-    """Two communities and what they share in the period."""
-
-    community: Community
-    other: Community
-    shared_posts: int = 0
-    shared_participants: int = 0
-
-    @property
-    def strength(self) -> int:
-        return self.shared_posts + self.shared_participants
-
-
-@dataclass
-class ConnectionMap:
-    """Every connected pair once, strongest first, and the communities with a link."""
-
-    communities: list[Community]
-    links: list[Link]
-    matrix: list[tuple[Community, list[Link | None]]] = field(default_factory=list)
+def shared_counts(
+    *, since: datetime
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+    """Shared posts and shared participants per ordered pair of community ids, from the
+    placements themselves: two queries, seconds at a million posts (benchmarks/
+    connections.py). Only `connections_refresh` calls it; pages read the rollup."""
+    posts = _pairs(_SHARED_POSTS, [since])
+    people = _pairs(_SHARED_PARTICIPANTS.format(participants=_PARTICIPANTS), [since])
+    return posts, people
 
 
 def _pairs(sql: str, params: Sequence[Any]) -> dict[tuple[int, int], int]:
@@ -90,60 +79,51 @@ def _pairs(sql: str, params: Sequence[Any]) -> dict[tuple[int, int], int]:
         return {(a, b): count for a, b, count in cursor.fetchall()}
 
 
-def _counts(since: datetime, community_id: int | None) -> tuple[dict, dict]:
-    only = "AND x.community_id = %s" if community_id is not None else ""
-    extra = [community_id] if community_id is not None else []
-    posts = _pairs(_SHARED_POSTS.format(only=only), [since, *extra])
-    people = _pairs(
-        _SHARED_PARTICIPANTS.format(participants=_PARTICIPANTS, only=only), [since, *extra]
-    )
-    return posts, people
+def _period_key(period: str) -> str:
+    return period if period in PERIODS else DEFAULT_PERIOD
 
 
-def _links(
-    posts: dict[tuple[int, int], int],
-    people: dict[tuple[int, int], int],
-    communities: dict[int, Community],
-) -> list[Link]:
-    links = []
-    for a, b in sorted(set(posts) | set(people)):
-        if a in communities and b in communities:
-            links.append(
-                Link(communities[a], communities[b], posts.get((a, b), 0), people.get((a, b), 0))
-            )
-    return sorted(links, key=lambda link: (-link.strength, link.other.name))
+def community_connections(*, community: Community, period: str) -> list[CommunityLink]:
+    """The communities this one shares posts or participants with, strongest first: one
+    query, from the rollup."""
+    links = CommunityLink.objects.filter(period=_period_key(period), community=community)
+    return sorted(links.select_related("other"), key=lambda link: (-link.strength, link.other.name))
 
 
-def community_connections(*, community: Community, since: datetime) -> list[Link]:
-    """The communities this one shares posts or participants with: three queries."""
-    posts, people = _counts(since, community.pk)
-    ids = {b for _, b in posts} | {b for _, b in people}
-    others = {c.pk: c for c in Community.objects.filter(pk__in=ids)}
-    return _links(posts, people, {community.pk: community, **others})
-
-
-def partner_suggestions(*, community: Community, since: datetime) -> list[Link]:
+def partner_suggestions(*, community: Community, period: str) -> list[CommunityLink]:
     """Candidates for a joint chat: the communities sharing the most participants."""
-    links = list(community_connections(community=community, since=since))
-    links = [link for link in links if link.shared_participants]
-    links.sort(key=lambda link: (-link.shared_participants, -link.shared_posts, link.other.name))
-    return links[:SUGGESTIONS]
-
-
-def connection_map(*, since: datetime) -> ConnectionMap:
-    """Every pair of connected communities (each pair once), and their matrix: three queries."""
-    posts, people = _counts(since, None)
-    communities = {c.pk: c for c in Community.objects.order_by("name", "pk")}
-    links = [
-        link for link in _links(posts, people, communities) if link.community.pk < link.other.pk
-    ]
-    linked = sorted(
-        {c for link in links for c in (link.community, link.other)}, key=lambda c: (c.name, c.pk)
+    links = CommunityLink.objects.filter(
+        period=_period_key(period), community=community, shared_participants__gt=0
     )
-    by_pair = {}
+    ordered = links.select_related("other").order_by(
+        "-shared_participants", "-shared_posts", "other__name"
+    )
+    return list(ordered[:SUGGESTIONS])
+
+
+@dataclass
+class ConnectionMap:
+    """Every connected pair once, strongest first, the communities linked, their matrix."""
+
+    communities: list[Community]
+    links: list[CommunityLink]
+    matrix: list[tuple[Community, list[CommunityLink | None]]] = field(default_factory=list)
+
+
+def connection_map(*, period: str) -> ConnectionMap:
+    """Every pair of connected communities (each pair once) and their matrix: one query."""
+    rows = CommunityLink.objects.filter(
+        period=_period_key(period), community_id__lt=F("other_id")
+    ).select_related("community", "other")
+    links = sorted(rows, key=lambda link: (-link.strength, link.community.name, link.other.name))
+    linked = sorted(
+        {c.pk: c for link in links for c in (link.community, link.other)}.values(),
+        key=lambda c: (c.name, c.pk),
+    )
+    by_pair: dict[tuple[int, int], CommunityLink] = {}
     for link in links:
-        by_pair[(link.community.pk, link.other.pk)] = link
-        by_pair[(link.other.pk, link.community.pk)] = link
+        by_pair[(link.community_id, link.other_id)] = link
+        by_pair[(link.other_id, link.community_id)] = link
     matrix = [(row, [by_pair.get((row.pk, col.pk)) for col in linked]) for row in linked]
     return ConnectionMap(communities=linked, links=links, matrix=matrix)
 
@@ -179,7 +159,7 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
-    link: Link
+    link: CommunityLink
     x1: float
     y1: float
     x2: float

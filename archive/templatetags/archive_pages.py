@@ -10,7 +10,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
-from archive.selectors.connections import community_connections, partner_suggestions, period_since
+from archive.selectors.connections import community_connections, partner_suggestions
 from archive.selectors.exports import recent_transcripts
 from archive.selectors.live import chat_posts, chat_posts_first, current_question
 from chats.models import Chat
@@ -52,10 +52,9 @@ def recent_transcripts_of(community: Community | None = None) -> list[Chat]:
 @register.inclusion_tag("archive/connections/_community.html")
 def connected_communities(community: Community) -> dict[str, object]:
     """The communities this one shares posts or participants with, last 12 months."""
-    since = period_since("12m", now=timezone.now())
     return {
         "community": community,
-        "links": community_connections(community=community, since=since),
+        "links": community_connections(community=community, period="12m"),
     }
 
 
@@ -63,7 +62,7 @@ def connected_communities(community: Community) -> dict[str, object]:
 def partner_suggestions_for(community: Community) -> dict[str, object]:
     """Joint chat candidates, with a link to invite them to the next chat to come."""
     now = timezone.now()
-    suggestions = partner_suggestions(community=community, since=period_since("12m", now=now))
+    suggestions = partner_suggestions(community=community, period="12m")
     next_chat = (
         Chat.objects.upcoming(now)
         .not_cancelled()

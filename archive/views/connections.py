@@ -25,11 +25,11 @@ def _periods(period: str) -> list[dict[str, object]]:
 @require_GET
 def connections(request: HttpRequest) -> HttpResponse:
     period = _period(request)
-    since = selectors.period_since(period, now=timezone.now())
-    connection_map = selectors.connection_map(since=since)
+    connection_map = selectors.connection_map(period=period)
     nodes, edges = selectors.graph_layout(connection_map)
     context = {
         "map": connection_map,
+        "computed_at": connection_map.links[0].computed_at if connection_map.links else None,
         "nodes": nodes,
         "edges": edges,
         "graph_size": selectors.GRAPH_SIZE,

@@ -82,16 +82,16 @@ def _held_by(community: Community | Iterable[Community]) -> Q:
 
 
 def chat_for_page(*, slug: str, pk: int) -> Chat | None:
+    """The chat with its hosts and questions; a joint chat's co-hosts too (a query only
+    for a chat that has some: `cohost_hashtags` says so)."""
     questions = Prefetch("questions", queryset=Question.objects.order_by("position"))
-    cohosts = Prefetch(
-        "cohosts",
-        queryset=ChatCohost.objects.filter(status=ChatCohost.Status.ACCEPTED).select_related(
-            "community"
-        ),
-        to_attr="accepted_cohosts",
-    )
     chats = _listed(Chat.objects.filter(pk=pk, community__slug=slug))
-    return chats.prefetch_related(questions, cohosts).first()
+    chat = chats.prefetch_related(questions).first()
+    if chat is not None:
+        cohosts = ChatCohost.objects.filter(chat=chat, status=ChatCohost.Status.ACCEPTED)
+        joint = chat.cohost_hashtags
+        chat.accepted_cohosts = list(cohosts.select_related("community")) if joint else []
+    return chat
 
 
 def chat_questions_for(

@@ -3,7 +3,7 @@ both, over a period; on each community page, a site-wide map and a pair's shared
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from archive.models import Account, PostPlacement
 from archive.selectors.connections import community_connections, connection_map
 from archive.selectors.transcript import chat_placements
 from archive.services import moderation
+from archive.services.connections import connections_refresh
 from chats.models import Chat
 from chats.services import joint, schedule
 from community.models import Community
@@ -39,8 +40,9 @@ def _post(author: dict[str, Any], tags: str, *, days_ago: float = 1) -> dict[str
     return tweet
 
 
-def _since(days: int) -> datetime:
-    return timezone.now() - timedelta(days=days)
+def _counted() -> None:
+    """What beat does hourly: recount the connections the pages read."""
+    connections_refresh()
 
 
 @pytest.fixture
@@ -59,23 +61,23 @@ def test_it_counts_shared_posts_and_shared_participants_in_the_period(
     _post(BEN, "#libchat")  # shared participant, no shared post
     _post(CAT, "#KMers")
     _post(CAT, "#edchat", days_ago=100)
+    _counted()
 
     recent = {
-        link.other.hashtag: link
-        for link in community_connections(community=community, since=_since(91))
+        link.other.hashtag: link for link in community_connections(community=community, period="3m")
     }
     assert set(recent) == {"libchat"}
     assert (recent["libchat"].shared_posts, recent["libchat"].shared_participants) == (1, 2)
 
     year = {
         link.other.hashtag: link
-        for link in community_connections(community=community, since=_since(365))
+        for link in community_connections(community=community, period="12m")
     }
     assert (year["libchat"].shared_posts, year["libchat"].shared_participants) == (2, 2)
     assert (year["edchat"].shared_posts, year["edchat"].shared_participants) == (0, 1)
     # Ordered strongest first.
     assert [
-        link.other.hashtag for link in community_connections(community=community, since=_since(365))
+        link.other.hashtag for link in community_connections(community=community, period="12m")
     ] == [
         "libchat",
         "edchat",
@@ -88,8 +90,9 @@ def test_it_counts_a_member_posting_from_two_accounts_as_one_participant(
     _post(ANN, "#KMers")
     _post(BEN, "#libchat")
     Account.objects.filter(handle__in=["ann", "ben"]).update(member=member_user)
+    _counted()
 
-    (link,) = community_connections(community=community, since=_since(91))
+    (link,) = community_connections(community=community, period="3m")
     assert (link.shared_posts, link.shared_participants) == (0, 1)
 
 
@@ -100,8 +103,9 @@ def test_it_leaves_out_a_post_hidden_in_either_community(
     _post(BEN, "#KMers #libchat goodpost")
     placement = PostPlacement.objects.get(post__external_id=hidden["id"], community=other_community)
     moderation.placement_hide(placement=placement, actor=organiser_user, reason="spam")
+    _counted()
 
-    (link,) = community_connections(community=community, since=_since(91))
+    (link,) = community_connections(community=community, period="3m")
     assert link.shared_posts == 1
     page = anonymous.get(
         reverse(
@@ -136,6 +140,7 @@ def test_it_shows_connected_communities_on_the_community_page_linking_to_the_sha
     community: Community, other_community: Community, anonymous: Client
 ) -> None:
     _post(ANN, "#KMers #libchat")
+    _counted()
     page = anonymous.get(community.get_absolute_url()).content.decode()
     assert "Connected communities" in page
     assert (
@@ -153,6 +158,7 @@ def test_it_draws_the_site_wide_map_with_a_table_equivalent(
 ) -> None:
     _post(ANN, "#KMers #libchat")
     _post(BEN, "#edchat #libchat")
+    _counted()
     response = anonymous.get(reverse("archive:connections"))
     page = response.content.decode()
 
@@ -162,8 +168,7 @@ def test_it_draws_the_site_wide_map_with_a_table_equivalent(
     assert "Connected pairs" in page
     assert "Shared posts, community by community" in page
     pairs = [
-        {link.community.hashtag, link.other.hashtag}
-        for link in connection_map(since=_since(91)).links
+        {link.community.hashtag, link.other.hashtag} for link in connection_map(period="3m").links
     ]
     assert sorted(pairs, key=sorted) == [{"KMers", "libchat"}, {"edchat", "libchat"}]
     assert anonymous.get(reverse("archive:connections"), {"period": "all"}).status_code == 200
@@ -175,9 +180,10 @@ def test_it_answers_the_connection_pages_in_a_fixed_number_of_queries(
     community_data: dict[str, str],
 ) -> None:  # fmt: skip
     _post(ANN, "#KMers #libchat")
+    _counted()
     url = reverse("archive:connections")
     anonymous.get(url)
-    with django_assert_num_queries(3) as few:
+    with django_assert_num_queries(1) as few:
         anonymous.get(url)
     for number in range(6):
         name = f"c{number}"
@@ -185,9 +191,10 @@ def test_it_answers_the_connection_pages_in_a_fixed_number_of_queries(
             creator=make_user(f"u{number}"), data={**community_data, "name": name, "hashtag": name}
         )
         _post(make_x_user(f"p{number}"), f"#{name} #KMers #edchat #libchat")
+    _counted()
     with django_assert_num_queries(len(few.captured_queries)):
         anonymous.get(url)
-    assert connection_map(since=_since(91)).links
+    assert connection_map(period="3m").links
 
 
 def test_it_suggests_partners_by_shared_participants_to_organisers_with_an_invite_link(
@@ -199,6 +206,7 @@ def test_it_suggests_partners_by_shared_participants_to_organisers_with_an_invit
         _post(author, "#libchat")
     _post(CAT, "#KMers")
     _post(CAT, "#edchat")
+    _counted()
     start = timezone.now() + timedelta(days=2)
     chat = schedule.chat_create(
         community=community, title="Next one", start_at=start, end_at=start + timedelta(hours=1)
@@ -243,3 +251,19 @@ def test_it_lists_a_joint_chats_one_transcript_for_both_communities(
     # Placed in both communities' archives, shown once in the one transcript.
     assert PostPlacement.objects.filter(chat=chat).count() == 2
     assert [p.post.external_id for p in chat_placements(chat=chat)] == [tweet["id"]]
+
+
+def test_it_recounts_on_refresh_dropping_pairs_that_no_longer_share_anything(
+    community: Community, other_community: Community, organiser_user: User
+) -> None:
+    tweet = _post(ANN, "#KMers #libchat")
+    _counted()
+    assert len(community_connections(community=community, period="3m")) == 1
+    placement = PostPlacement.objects.get(post__external_id=tweet["id"], community=community)
+    moderation.placement_hide(placement=placement, actor=organiser_user, reason="spam")
+
+    # Pages read the rollup: unchanged until the next recount, then gone.
+    assert len(community_connections(community=community, period="3m")) == 1
+    _counted()
+    assert community_connections(community=community, period="3m") == []
+    assert connection_map(period="all").links == []
