@@ -107,7 +107,10 @@ class ConnectionMap:
 
     communities: list[Community]
     links: list[CommunityLink]
-    matrix: list[tuple[Community, list[CommunityLink | None]]] = field(default_factory=list)
+    # Each row: a community, and for each column's community the link (None: none).
+    matrix: list[tuple[Community, list[tuple[Community, CommunityLink | None]]]] = field(
+        default_factory=list
+    )
 
 
 def connection_map(*, period: str) -> ConnectionMap:
@@ -124,7 +127,7 @@ def connection_map(*, period: str) -> ConnectionMap:
     for link in links:
         by_pair[(link.community_id, link.other_id)] = link
         by_pair[(link.other_id, link.community_id)] = link
-    matrix = [(row, [by_pair.get((row.pk, col.pk)) for col in linked]) for row in linked]
+    matrix = [(row, [(col, by_pair.get((row.pk, col.pk))) for col in linked]) for row in linked]
     return ConnectionMap(communities=linked, links=links, matrix=matrix)
 
 
@@ -155,6 +158,11 @@ class Node:
     community: Community
     x: float
     y: float
+
+    @property
+    def label_y(self) -> float:
+        """Where its hashtag goes: above the dot."""
+        return round(self.y - 14, 1)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from archive.services.connections import connections_refresh
 from chats.services.schedule import chat_create
 from community.models import Community
 from members.models import User
@@ -39,6 +40,7 @@ def test_it_shows_a_visitor_how_communities_connect_and_the_posts_they_share(
         created_at=timezone.now() - timedelta(days=2),
     )  # fmt: skip
     archive_tweets([tweet], users=[author])
+    connections_refresh()
     page = new_page()
 
     page.goto(reverse("archive:connections"))
