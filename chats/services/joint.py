@@ -31,6 +31,9 @@ def joint_invite(
     chat_require_upcoming(chat=chat, now=now)
     if community.pk == chat.community_id:
         raise ValidationError({"community": "Your own community already holds this chat."})
+    # An occurrence planned with another community is no longer the series' to redo: a
+    # series edit or end would otherwise delete it, and the invitation with it.
+    Chat.objects.filter(pk=chat.pk).update(customised=True)
     try:
         with transaction.atomic():
             return ChatCohost.objects.create(chat=chat, community=community, invited_by=invited_by)

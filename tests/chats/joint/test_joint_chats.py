@@ -1,9 +1,10 @@
 """Jointly held chats (#chatmixer): one community invites another to co-host a chat; its
 organisers accept or decline; the inviter may withdraw, the co-host may leave."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -220,9 +221,26 @@ def test_it_shows_the_invitation_to_the_guests_moderators_without_the_buttons(
 def test_it_keeps_one_live_invitation_per_chat_and_community(
     organiser_user: User, chat: Chat, other_community: Community
 ) -> None:
-    from django.db import IntegrityError, transaction
-
     ChatCohost.objects.create(chat=chat, community=other_community)
     with pytest.raises(IntegrityError), transaction.atomic():
         ChatCohost.objects.create(chat=chat, community=other_community, status="accepted")
     ChatCohost.objects.create(chat=chat, community=other_community, status="declined")
+
+
+def test_it_keeps_a_joint_occurrence_when_its_series_ends(
+    organiser_user: User, otto: User, community: Community, other_community: Community
+) -> None:
+    today = timezone.now().date()
+    series = schedule.series_create(
+        community=community, title="Weekly", rrule="FREQ=WEEKLY;BYDAY=TU",
+        start_time=time(12), duration=timedelta(hours=1), first_date=today,
+    )  # fmt: skip
+    mixed, plain = series.chats.filter(start_at__gt=timezone.now()).order_by("start_at")[:2]
+    cohost = joint.joint_invite(chat=mixed, community=other_community, invited_by=organiser_user)
+    joint.joint_accept(cohost=cohost, by=otto)
+
+    schedule.series_end(series=series)
+
+    assert Chat.objects.filter(pk=mixed.pk).exists()
+    assert not Chat.objects.filter(pk=plain.pk).exists()
+    assert ChatCohost.objects.get(pk=cohost.pk).status == ChatCohost.Status.ACCEPTED
