@@ -1,6 +1,6 @@
 """How communities connect: the site-wide map and the posts a pair of communities shares."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -43,6 +43,8 @@ def connections(request: HttpRequest) -> HttpResponse:
 def shared_posts(request: HttpRequest, slug: str, other: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     partner = get_object_or_404(Community, slug=other)
+    if partner.pk == community.pk:
+        raise Http404("A community shares nothing with itself.")
     period = _period(request)
     since = selectors.period_since(period, now=timezone.now())
     page = selectors.shared_posts_page(

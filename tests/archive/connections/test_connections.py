@@ -134,6 +134,8 @@ def test_it_lists_a_pairs_shared_posts_newest_first_a_page_at_a_time(
     assert set(re.findall(r"number(\d\d)", second)) == {str(n) for n in range(50, 55)}
     assert "only-ours" not in first + second
     assert anonymous.get(url, {"page": "999", "period": "bogus"}).status_code == 200
+    itself = {"slug": community.slug, "other": community.slug}
+    assert anonymous.get(reverse("archive:shared_posts", kwargs=itself)).status_code == 404
 
 
 def test_it_shows_connected_communities_on_the_community_page_linking_to_the_shared_posts(
