@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from archive.models import Post, PostPlacement
+from archive.selectors.live import chat_posts
 from archive.selectors.stream import stream_page
 from archive.selectors.transcript import chat_placements
 from archive.services.pulls import Target, pulls_due
@@ -57,6 +58,8 @@ def test_it_pulls_a_joint_chat_once_with_both_hashtags_and_places_each_post_once
     assert sorted(p.post.external_id for p in transcript) == sorted(
         t["id"] for t in ours + theirs + both
     )
+    # The live page too shows each post once.
+    assert len(chat_posts(chat=joint_chat)) == 9
     guest = PostPlacement.objects.filter(community=other_community)
     assert guest.count() == 6
     assert set(guest.values_list("chat_id", flat=True)) == {joint_chat.pk}
