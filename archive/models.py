@@ -585,3 +585,34 @@ class ArchiveSettings(models.Model):
     def networks(self) -> list[str]:
         """The networks switched on (Mastodon only once it has a server to read)."""
         return list(dict.fromkeys(network for network, _ in self.targets()))
+
+
+class CommunityLink(models.Model):
+    """What a community shares with another over a period (3 months, 12 months, all time):
+    posts placed in both and visible in both, and participants who posted in both.
+
+    A rollup: computing it means joining every placement of the period with itself, a
+    matter of seconds at a million posts, so `connections_refresh` (beat) rewrites the
+    whole table and pages read it in one query. One row per direction of each pair.
+    """
+
+    period = models.CharField(max_length=8)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    shared_posts = models.PositiveIntegerField(default=0)
+    shared_participants = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "community", "other"], name="archive_unique_community_link"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} and {self.other} ({self.period})"
+
+    @property
+    def strength(self) -> int:
+        return self.shared_posts + self.shared_participants

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from archive.models import Account, AccountExclusion, ImportJob, Post, PostPlacement
 from archive.selectors.live import chat_in_community
-from chats.models import Chat
+from chats.models import Chat, ChatCohost
 from community.models import Community
 from community.permissions import get_community_for_moderator, get_community_for_organiser
 from community.selectors import membership_for
@@ -28,7 +28,11 @@ def get_placement_for_moderator(request: HttpRequest, slug: str, pk: int) -> Pos
     placements = PostPlacement.objects.select_related("post__author").defer(
         "post__raw", "post__search_vector"
     )
-    placement = get_object_or_404(placements, pk=pk, community=community)
+    # A joint chat's transcript shows its host's placements: the moderators of each
+    # community co-hosting it moderate those too.
+    cohosted = ChatCohost.objects.filter(community=community, status=ChatCohost.Status.ACCEPTED)
+    yours = Q(community=community) | Q(chat_id__in=cohosted.values("chat_id"))
+    placement = get_object_or_404(placements.filter(yours), pk=pk)
     placement.community = community  # loaded above: no second fetch when the caller reads it
     return placement
 

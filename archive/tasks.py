@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from archive.models import Network, SyncCursor
 from archive.selectors.networks import community_targets
-from archive.services import imports, pulls, usage
+from archive.services import connections, imports, pulls, usage
 from archive.services.ingest import PullResult
 from archive.sources import registry
 from archive.sources.base import (
@@ -237,3 +237,9 @@ def import_run(self: Task, job_id: int) -> str:
     Claimed by a conditional UPDATE, so a redelivered task never runs a job twice at
     once; one whose worker died is taken again once its heartbeat is stale."""
     return imports.import_job_run(job_id=job_id)
+
+
+@shared_task
+def refresh_connections() -> int:
+    """Beat, hourly: recount what each pair of communities shares (the connections pages)."""
+    return connections.connections_refresh()

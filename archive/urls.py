@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from archive.feeds import CommunityTranscriptFeed, SiteTranscriptFeed
 from archive.views import (
+    connections,
     exports,
     health,
     imports,
@@ -52,6 +53,7 @@ community_urls: list[URLPattern | URLResolver] = [
     path("stream/", stream.stream, name="stream"),
     path("transcripts/", index.community_transcripts, name="community_transcripts"),
     path("transcripts.atom", CommunityTranscriptFeed(), name="community_feed"),
+    path("connections/<str:other>/", connections.shared_posts, name="shared_posts"),
     path("chats/<int:pk>/", include(chat_urls)),
     path("manage/", include(manage_urls)),
 ]
@@ -64,6 +66,7 @@ my_post_urls = [
 
 urlpatterns = [
     path("search/", search.search, name="search"),
+    path("connections/", connections.connections, name="connections"),
     path("transcripts.atom", SiteTranscriptFeed(), name="site_feed"),
     path("me/posts/", include(my_post_urls)),
     path("communities/<str:slug>/", include(community_urls)),

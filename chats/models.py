@@ -87,6 +87,9 @@ class Chat(models.Model):
     description_html = models.TextField(blank=True, editable=False)
     hashtag = models.CharField(max_length=100, validators=[validate_hashtag])
     extra_hashtags = models.JSONField(default=list, blank=True)
+    # The hashtags of the communities that accepted to co-host it (ChatCohost), kept here
+    # by chats.services.joint so that pulls and placements read them without a join.
+    cohost_hashtags = models.JSONField(default=list, blank=True, editable=False)
     start_at = models.DateTimeField(db_index=True)
     end_at = models.DateTimeField(db_index=True)
     pre_window = models.DurationField(default=timedelta(minutes=15))
@@ -108,6 +111,7 @@ class Chat(models.Model):
     # Not columns: set on the chats that some reads return, for their pages.
     feed_link: str  # archive.feeds
     cost: Decimal  # archive.selectors.health
+    accepted_cohosts: list["ChatCohost"]  # chats.selectors.schedule.chat_for_page
 
     class Meta:
         ordering = ["start_at"]
@@ -132,7 +136,7 @@ class Chat(models.Model):
 
     @property
     def hashtags(self) -> list[str]:
-        return [self.hashtag, *self.extra_hashtags]
+        return [self.hashtag, *self.extra_hashtags, *self.cohost_hashtags]
 
     @property
     def window_start(self) -> datetime:
@@ -165,6 +169,52 @@ class Chat(models.Model):
 
     def local_start(self) -> datetime:
         return self.start_at.astimezone(ZoneInfo(self.community.time_zone))
+
+
+class ChatCohost(models.Model):
+    """Another community invited to hold a chat jointly (a #chatmixer).
+
+    Invited, then accepted or declined by its organisers; the inviting community may
+    withdraw it and the co-host may leave. Only a live row (invited or accepted) is unique
+    per chat and community: the decided ones stay on record.
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACCEPTED = "accepted", "Co-hosting"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        LEFT = "left", "Left"
+
+    LIVE = (Status.INVITED, Status.ACCEPTED)
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="cohosts")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="cohosted_chats"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chat", "community"],
+                condition=models.Q(status__in=["invited", "accepted"]),
+                name="chats_one_live_cohost_invitation",
+            )
+        ]
+        indexes = [models.Index(fields=["community", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.community} co-hosting {self.chat} ({self.status})"
 
 
 class ChatHost(models.Model):

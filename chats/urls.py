@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from chats.views import organiser, participation, public
+from chats.views import joint, organiser, participation, public
 
 app_name = "chats"
 
@@ -17,6 +17,14 @@ manage_chat_urls: list[URLPattern | URLResolver] = [
     path("questions/", organiser.questions, name="questions"),
     path("questions/<int:question_pk>/", include(question_urls)),
     path("hosts/", organiser.hosts, name="hosts"),
+    path("joint/", joint.joint_page, name="joint"),
+    path("joint/<int:cohost_pk>/withdraw/", joint.joint_withdraw, name="joint_withdraw"),
+]
+
+joint_invitation_urls = [
+    path("accept/", joint.joint_accept, name="joint_accept"),
+    path("decline/", joint.joint_decline, name="joint_decline"),
+    path("leave/", joint.joint_leave, name="joint_leave"),
 ]
 
 series_urls = [
@@ -37,6 +45,7 @@ manage_urls: list[URLPattern | URLResolver] = [
     path("chats/new/", organiser.chat_create, name="chat_create"),
     path("chats/<int:pk>/", include(manage_chat_urls)),
     path("host-offers/", include(host_offer_urls)),
+    path("joint-chats/<int:pk>/", include(joint_invitation_urls)),
 ]
 
 chat_urls = [

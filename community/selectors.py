@@ -38,3 +38,13 @@ def membership_for(*, community: Community, user: User | AnonymousUser) -> Membe
 
 def community_list_for_member(*, member: User) -> QuerySet[Membership]:
     return member.memberships.select_related("community").order_by("community__name")
+
+
+def community_find(*, text: str) -> Community | None:
+    """The community a person means by "#KMers", "kmers" or its slug: hashtag first."""
+    text = text.strip()
+    tag = text.lstrip("#")
+    if not tag:
+        return None
+    by_tag = Community.objects.filter(hashtag__iexact=tag).first()
+    return by_tag or Community.objects.filter(slug=text).first()

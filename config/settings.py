@@ -256,6 +256,8 @@ ARCHIVE_USAGE_CHECK_SECONDS = env.int("ARCHIVE_USAGE_CHECK_SECONDS", default=900
 # The largest archive file an organiser may upload (bytes). It waits in the database for a
 # worker (web and worker share no disk), so keep it within what PostgreSQL is happy to hold.
 ARCHIVE_IMPORT_MAX_BYTES = env.int("ARCHIVE_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# How often the connections between communities (shared posts and participants) are recounted.
+CONNECTIONS_REFRESH_SECONDS = env.int("CONNECTIONS_REFRESH_SECONDS", default=3600)
 # How often a live chat's page asks for new posts, and how long a finished chat's
 # transcript stays in the cache (a late post or a moderation action replaces it sooner).
 LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)
@@ -353,6 +355,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(ARCHIVE_USAGE_CHECK_SECONDS),
         # A check queued behind a stopped worker is stale by the next one.
         "options": {"expires": ARCHIVE_USAGE_CHECK_SECONDS},
+    },
+    "refresh-connections": {
+        "task": "archive.tasks.refresh_connections",
+        "schedule": float(CONNECTIONS_REFRESH_SECONDS),
+        "options": {"expires": CONNECTIONS_REFRESH_SECONDS},
     },
 }
 # The demo's recorded chat, replayed as if live (`make run` turns it on).

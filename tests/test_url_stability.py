@@ -96,6 +96,28 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
     ),
     "chats:hosts": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/manage/chats/7/hosts/"),
     "chats:manage": ({"slug": "kmers"}, "/communities/kmers/manage/"),
+    "chats:joint": ({"slug": "kmers", "pk": "7"}, "/communities/kmers/manage/chats/7/joint/"),
+    "chats:joint_withdraw": (
+        {"slug": "kmers", "pk": "7", "cohost_pk": "3"},
+        "/communities/kmers/manage/chats/7/joint/3/withdraw/",
+    ),
+    "chats:joint_accept": (
+        {"slug": "kmers", "pk": "7"},
+        "/communities/kmers/manage/joint-chats/7/accept/",
+    ),
+    "chats:joint_decline": (
+        {"slug": "kmers", "pk": "7"},
+        "/communities/kmers/manage/joint-chats/7/decline/",
+    ),
+    "chats:joint_leave": (
+        {"slug": "kmers", "pk": "7"},
+        "/communities/kmers/manage/joint-chats/7/leave/",
+    ),
+    "archive:connections": ({}, "/connections/"),
+    "archive:shared_posts": (
+        {"slug": "kmers", "other": "edchat"},
+        "/communities/kmers/connections/edchat/",
+    ),
     "archive:moderate_chat": (
         {"slug": "kmers", "pk": "7"},
         "/communities/kmers/manage/chats/7/moderate/",

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from archive.models import Post, PostPlacement
-from chats.models import Chat
+from chats.models import Chat, ChatCohost
 from community.models import Community
 
 if TYPE_CHECKING:
@@ -36,16 +36,18 @@ def transcript_chats(*, now: datetime) -> QuerySet[Chat]:
     LIMIT looks only at the chats it lists.
     """
     # An edit replaced these versions: the edit is in the transcript, they are not.
-    archived = PostPlacement.objects.filter(chat=OuterRef("pk")).exclude(
-        post__removed_reason=Post.REMOVED_EDITED
-    )
+    archived = PostPlacement.objects.filter(
+        chat=OuterRef("pk"), community=OuterRef("community_id")
+    ).exclude(post__removed_reason=Post.REMOVED_EDITED)
     return _ended(now).filter(Exists(archived)).select_related("community")
 
 
 def _visible_count(column: str, *, distinct: bool = False) -> Coalesce:
     # A correlated subquery (as archive.selectors.live._usage_of_chat), not a join and
     # GROUP BY: PostgreSQL evaluates it after ORDER BY … LIMIT, for the listed chats only.
-    visible = PostPlacement.objects.filter(chat=OuterRef("pk"), hidden=False, post__removed=False)
+    visible = PostPlacement.objects.filter(
+        chat=OuterRef("pk"), community=OuterRef("community_id"), hidden=False, post__removed=False
+    )
     total = visible.values("chat").annotate(total=Count(column, distinct=distinct))
     return Coalesce(Subquery(total.values("total"), output_field=IntegerField()), 0)
 
@@ -59,7 +61,9 @@ def recent_transcripts(
         participant_total=_visible_count("post__author", distinct=True),
     )
     if community is not None:
-        chats = chats.filter(community=community)
+        # A joint chat's transcript is one, listed by each community holding it.
+        cohosted = ChatCohost.objects.filter(community=community, status=ChatCohost.Status.ACCEPTED)
+        chats = chats.filter(Q(community=community) | Q(pk__in=cohosted.values("chat_id")))
     ordered = chats.order_by("-end_at", "-pk")
     return list(ordered if limit is None else ordered[:limit])
 

@@ -46,7 +46,9 @@ def _mark_questions(placements: list[PostPlacement]) -> list[PostPlacement]:
 
 def _visible_placements(chat: Chat) -> QuerySet[PostPlacement]:
     return (
-        PostPlacement.objects.filter(chat=chat, post__removed=False, hidden=False)
+        PostPlacement.objects.filter(
+            chat=chat, community_id=chat.community_id, post__removed=False, hidden=False
+        )
         .select_related("post__author__member")
         .defer("post__raw", "post__search_vector")
         .annotate(**_host_flags(chat))
@@ -72,9 +74,9 @@ def chat_posts_withdrawn(*, chat: Chat, up_to: int) -> list[PostPlacement]:
 
     A live page already shows them; each poll tells it which to take back.
     """
-    withdrawn = PostPlacement.objects.filter(chat=chat, pk__lte=up_to).filter(
-        Q(hidden=True) | Q(post__removed=True)
-    )
+    withdrawn = PostPlacement.objects.filter(
+        chat=chat, community_id=chat.community_id, pk__lte=up_to
+    ).filter(Q(hidden=True) | Q(post__removed=True))
     return list(
         withdrawn.select_related("post").only(
             "pk",

@@ -33,7 +33,7 @@ def chat_placements(
 
     Each placement carries `author_excluded`. Two queries: the count and the page.
     """
-    placements = PostPlacement.objects.filter(chat=chat)
+    placements = PostPlacement.objects.filter(chat=chat, community_id=chat.community_id)
     if author:
         placements = placements.filter(post__author__handle__iexact=author.lstrip("@"))
     if text:
@@ -106,7 +106,10 @@ def chat_authors(*, chat: Chat) -> list[Account]:
         community_id=chat.community_id, account_id=OuterRef("pk")
     )
     return list(
-        Account.objects.filter(posts__placements__chat=chat)
+        Account.objects.filter(
+            posts__placements__chat=chat,
+            posts__placements__community_id=chat.community_id,
+        )
         .annotate(chat_posts=Count("posts"), excluded=Exists(excluded))
         .order_by(Lower("handle"), "pk")
     )

@@ -59,7 +59,7 @@ def chat_placements(*, chat: Chat) -> list[PostPlacement]:
         *(f"post__author__member__{name}" for name in _MEMBER_FIELDS),
     ]
     rows = (
-        PostPlacement.objects.filter(chat=chat)
+        PostPlacement.objects.filter(chat=chat, community_id=chat.community_id)
         .order_by("created_at", "post_id")
         .values_list(*columns)
     )
@@ -129,7 +129,11 @@ def instance_from_db[M: Model](
 def chat_has_participant(*, chat: Chat, handle: str) -> bool:
     """Whether `handle` has a visible post in the chat: checked before building anything."""
     return PostPlacement.objects.filter(
-        chat=chat, hidden=False, post__removed=False, post__author__handle__iexact=handle
+        chat=chat,
+        community_id=chat.community_id,
+        hidden=False,
+        post__removed=False,
+        post__author__handle__iexact=handle,
     ).exists()
 
 

@@ -333,6 +333,7 @@ def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
             "community_id",
             "hashtag",
             "extra_hashtags",
+            "cohost_hashtags",
             "start_at",
             "end_at",
             "pre_window",
@@ -353,6 +354,11 @@ def _placements(posts: Sequence[Post]) -> list[PostPlacement]:
             in_window = chat.window_start <= post.created_at < chat.window_end
             if in_window and post_tags & tags_of_chat:
                 placed.setdefault(chat.community_id, chat.pk)
+                # A joint chat's co-host keeps the posts carrying its hashtag in its own
+                # archive, placed in the chat: not between-chat posts of its stream.
+                for tag in chat.cohost_hashtags:
+                    if tag.lower() in post_tags and tag.lower() in communities:
+                        placed.setdefault(communities[tag.lower()], chat.pk)
         for tag in post_tags:
             if tag in communities:
                 placed.setdefault(communities[tag], None)

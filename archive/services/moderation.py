@@ -42,6 +42,15 @@ def _bump_chat_of(placement: PostPlacement) -> None:
         Chat.objects.filter(pk=placement.chat_id).mark_archive_changed()
 
 
+def _in_same_chat(placement: PostPlacement) -> QuerySet[PostPlacement]:
+    """The placement, and in a joint chat the post's placements of the other communities
+    holding it: a joint chat has one transcript, so a hide by either community's
+    moderators hides the post there and in each holder's archive alike."""
+    if placement.chat_id is None:
+        return PostPlacement.objects.filter(pk=placement.pk)
+    return PostPlacement.objects.filter(post_id=placement.post_id, chat_id=placement.chat_id)
+
+
 def _log(*, kind: str, actor: User, **fields: object) -> ModerationAction:
     return ModerationAction.objects.create(kind=kind, actor=actor, **fields)
 
@@ -53,10 +62,11 @@ def _check_reason(reason: str) -> None:
 
 @transaction.atomic
 def placement_hide(*, placement: PostPlacement, actor: User, reason: str, note: str = "") -> bool:
-    """Hide the post in this placement's community only; False if it was hidden already."""
+    """Hide the post in this placement's community only (a joint chat's post: in the chat,
+    for every community holding it); False if it was hidden already."""
     _check_reason(reason)
-    changed = PostPlacement.objects.filter(pk=placement.pk, hidden=False).update(
-        hidden=True, hidden_reason=reason
+    changed = (
+        _in_same_chat(placement).filter(hidden=False).update(hidden=True, hidden_reason=reason)
     )
     if not changed:
         return False
@@ -81,7 +91,8 @@ def placement_unhide(*, placement: PostPlacement, actor: User, note: str = "") -
     is lifted: unhiding it alone would contradict the exclusion.
     """
     changed = (
-        PostPlacement.objects.filter(pk=placement.pk, hidden=True)
+        _in_same_chat(placement)
+        .filter(hidden=True)
         .exclude(hidden_reason=HiddenReason.EXCLUDED)
         .update(hidden=False, hidden_reason="")
     )

@@ -234,7 +234,9 @@ def chat_pull(
     query = pull_query_for(cursor=cursor, start_time=start, end_time=end, now=now, window=window)
     followers = _stream_followers(chat=chat, cursor=cursor)
     fresh_start = query.since_id is None and query.until_id is None
-    if fresh_start and followers and is_fresh(followers[0], now=now, window=window):
+    host_key = query_key([chat.community.hashtag])
+    host_first = bool(followers) and followers[0].query == host_key
+    if fresh_start and host_first and is_fresh(followers[0], now=now, window=window):
         # Start where the community's sweep stopped: it then follows this pull, and
         # the posts carrying both hashtags are read once, not by both queries. Not when
         # filling a gap: that must start exactly where the stopped pull started.
@@ -245,14 +247,21 @@ def chat_pull(
 
 
 def _stream_followers(*, chat: Chat, cursor: SyncCursor) -> list[SyncCursor]:
-    """The community's sweep cursor, when this chat's query covers it and is wider."""
-    community = chat.community
-    stream_key = query_key([community.hashtag])
+    """The sweep cursors this chat's wider query covers: its community's first, then its
+    co-hosts' (a joint chat pulls their hashtags too)."""
+    keys = _covered_streams(chat) - {cursor.query}
+    followers = SyncCursor.objects.filter(
+        network=cursor.network, server=cursor.server, query__in=keys
+    )
+    host_key = query_key([chat.community.hashtag])
+    return sorted(followers, key=lambda follower: (follower.query != host_key, follower.pk))
+
+
+def _covered_streams(chat: Chat) -> set[str]:
+    """The sweep queries of the communities holding the chat whose hashtag it pulls."""
     chat_tags = {tag.lower() for tag in chat.hashtags}
-    if cursor.query == stream_key or community.hashtag.lower() not in chat_tags:
-        return []
-    same_source = SyncCursor.objects.filter(network=cursor.network, server=cursor.server)
-    return list(same_source.filter(query=stream_key))
+    holders = [chat.community.hashtag, *chat.cohost_hashtags]
+    return {query_key([tag]) for tag in holders if tag.lower() in chat_tags}
 
 
 def stream_pull(
@@ -332,9 +341,9 @@ def _chat_due(
 ) -> list[Target]:
     key = query_key(chat.hashtags)
     covered.add((network, server, key))
-    if chat.community.hashtag.lower() in {tag.lower() for tag in chat.hashtags}:
-        # The chat's wider query stands in for its community's sweep meanwhile.
-        covered.add((network, server, query_key([chat.community.hashtag])))
+    # The chat's wider query stands in meanwhile for the sweeps of the communities
+    # holding it (a joint chat's co-hosts too): no post read by both.
+    covered |= {(network, server, stream) for stream in _covered_streams(chat)}
     interval = timedelta(seconds=chat.community.poll_interval_seconds)
     if _due(cursors.get((network, server, key)), interval, now):
         return [Target("chat", chat.pk, network, server)]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from archive.models import PostPlacement
+from archive.selectors.connections import community_connections, partner_suggestions
 from archive.selectors.exports import recent_transcripts
 from archive.selectors.live import chat_posts, chat_posts_first, current_question
 from archive.selectors.networks import chat_networks, networks_label
@@ -78,3 +79,28 @@ def chat_held_on(chat: Chat, placements: list[PostPlacement] | None = None) -> s
     """Where the chat was (is being) held, e.g. "X and Mastodon"; empty when nowhere yet.
     `placements`: a live chat's posts the page has loaded already (no second read)."""
     return networks_label(chat_networks(chat=chat, now=timezone.now(), placements=placements))
+
+
+@register.inclusion_tag("archive/connections/_community.html")
+def connected_communities(community: Community) -> dict[str, object]:
+    """The communities this one shares posts or participants with, last 12 months."""
+    return {
+        "community": community,
+        "links": community_connections(community=community, period="12m"),
+    }
+
+
+@register.inclusion_tag("archive/connections/_partners.html")
+def partner_suggestions_for(community: Community) -> dict[str, object]:
+    """Joint chat candidates, with a link to invite them to the next chat to come."""
+    now = timezone.now()
+    suggestions = partner_suggestions(community=community, period="12m")
+    next_chat = (
+        Chat.objects.upcoming(now)
+        .not_cancelled()
+        .filter(community=community, start_at__gt=now)
+        .first()
+        if suggestions
+        else None
+    )
+    return {"community": community, "suggestions": suggestions, "next_chat": next_chat}

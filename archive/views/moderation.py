@@ -21,7 +21,7 @@ from archive.permissions import (
 )
 from archive.selectors import moderation as selectors
 from archive.services import moderation
-from chats.permissions import get_chat_for_moderator
+from chats.permissions import get_chat_for_archive_moderator
 from common.forms import add_service_error
 from common.timezones import visitor_zone
 from community.permissions import get_community_for_moderator
@@ -62,7 +62,7 @@ def _placement_url(placement: PostPlacement) -> str:
 @login_required
 @require_GET
 def moderate_chat(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    chat = get_chat_for_moderator(request, slug, pk)
+    community, chat = get_chat_for_archive_moderator(request, slug, pk)
     # 29,000 px of posts for one chat: narrow them to an author or some words first.
     author = request.GET.get("author", "").strip()[:100]
     text = request.GET.get("text", "").strip()[:200]
@@ -70,7 +70,7 @@ def moderate_chat(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         chat=chat, page=request.GET.get("page"), author=author, text=text
     )
     context = {
-        "community": chat.community,
+        "community": community,
         "chat": chat,
         "page": page,
         "filter_author": author,

@@ -15,7 +15,14 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q
 
-from chats.models import Chat, ChatHost, ChatQuerySet, Question, ReminderSubscription
+from chats.models import (
+    Chat,
+    ChatCohost,
+    ChatHost,
+    ChatQuerySet,
+    Question,
+    ReminderSubscription,
+)
 from community.models import Community
 from community.permissions import community_can_moderate
 from members.models import User
@@ -65,10 +72,26 @@ def _entries(chats: Iterable[Chat], now: datetime) -> list[ScheduleEntry]:
     return [ScheduleEntry(chat, chat.status_at(now)) for chat in chats]
 
 
+def _held_by(community: Community | Iterable[Community]) -> Q:
+    """Chats a community holds, or co-holds as an accepted co-host (a joint chat)."""
+    communities = [community] if isinstance(community, Community) else list(community)
+    cohosted = ChatCohost.objects.filter(
+        community__in=communities, status=ChatCohost.Status.ACCEPTED
+    ).values("chat_id")
+    return Q(community__in=communities) | Q(pk__in=cohosted)
+
+
 def chat_for_page(*, slug: str, pk: int) -> Chat | None:
+    """The chat with its hosts and questions; a joint chat's co-hosts too (a query only
+    for a chat that has some: `cohost_hashtags` says so)."""
     questions = Prefetch("questions", queryset=Question.objects.order_by("position"))
     chats = _listed(Chat.objects.filter(pk=pk, community__slug=slug))
-    return chats.prefetch_related(questions).first()
+    chat = chats.prefetch_related(questions).first()
+    if chat is not None:
+        cohosts = ChatCohost.objects.filter(chat=chat, status=ChatCohost.Status.ACCEPTED)
+        joint = chat.cohost_hashtags
+        chat.accepted_cohosts = list(cohosts.select_related("community")) if joint else []
+    return chat
 
 
 def chat_questions_for(
@@ -126,7 +149,7 @@ def schedule_days(
 
 def community_schedule(*, community: Community, now: datetime, limit: int = 5) -> CommunitySchedule:
     """The community's next chat that will take place, and the few chats after it."""
-    chats = _listed(Chat.objects.upcoming(now).filter(community=community)).order_by("start_at")
+    chats = _listed(Chat.objects.upcoming(now).filter(_held_by(community))).order_by("start_at")
     entries = _entries(chats[: limit + 1], now)
     # Cancelled chats stay in the list, marked; the "next chat" is one that happens.
     next_chat = next((entry for entry in entries if not entry.is_cancelled), None)
@@ -146,7 +169,7 @@ def calendar_chats(*, now: datetime, community: Community | None = None) -> Chat
     horizon = now + timedelta(weeks=settings.CHAT_GENERATION_WEEKS)
     chats = Chat.objects.filter(start_at__gte=now - FEED_PAST, start_at__lt=horizon)
     if community is not None:
-        chats = chats.filter(community=community)
+        chats = chats.filter(_held_by(community))
     return _listed(chats).order_by("start_at", "pk")
 
 
@@ -191,7 +214,7 @@ def member_home(*, member: User, now: datetime, days: int = 14, limit: int = 10)
     chats = (
         Chat.objects.upcoming(now)
         .not_cancelled()
-        .filter(community__in=communities, start_at__lt=now + timedelta(days=days))
+        .filter(_held_by(communities), start_at__lt=now + timedelta(days=days))
     )
     next_chats = _entries(_listed(chats).order_by("start_at", "pk")[:limit], now)
     reminders = (

@@ -19,10 +19,12 @@ from chats.forms.organiser import (
 from chats.models import MAX_QUESTIONS, Chat, Question
 from chats.permissions import get_chat_for_moderator, get_series_for_moderator
 from chats.selectors import organiser as selectors
+from chats.selectors.joint import community_invitations
 from chats.services import schedule
 from common.forms import add_service_error
 from community.models import Community
-from community.permissions import get_community_for_moderator
+from community.permissions import get_community_for_moderator, membership_is_organiser
+from community.selectors import membership_for
 
 
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -39,10 +41,15 @@ def _to_manage(community: Community) -> HttpResponse:
 @require_GET
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for_moderator(request, slug)
+    now = timezone.now()
     context = {
         "community": community,
         "series_list": selectors.series_for_community(community=community),
-        "chats": selectors.upcoming_chats_for_organisers(community=community, now=timezone.now()),
+        "chats": selectors.upcoming_chats_for_organisers(community=community, now=now),
+        "invitations": community_invitations(community=community, now=now),
+        "is_organiser": membership_is_organiser(
+            membership_for(community=community, user=request.user)
+        ),
     }
     return render(request, "chats/manage/manage.html", context)
 

@@ -13,6 +13,7 @@ from archive.services.posting import posting_policy_save
 from common.markdown import render_markdown
 from community.models import Community, Membership
 from demo.chat import demo_archived_chat_anchor, demo_live_chat_anchor
+from demo.connections import seed_demo_connections
 from demo.schedule import seed_demo_schedule
 from members.models import User
 
@@ -158,6 +159,7 @@ class Command(BaseCommand):
         self._archive_demo(communities[0])
         # After the archive: the series skip any slot the demo chats already hold.
         seed_demo_schedule(communities=communities)
+        self.stdout.write(seed_demo_connections(communities=communities))
         if self.passwords is None:
             accounts = f"password {DEMO_PASSWORD!r}"
         else:
