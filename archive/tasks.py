@@ -10,7 +10,7 @@ configuration changes.
 import logging
 import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import redis
 from celery import Task, shared_task
@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from archive.models import SyncCursor
-from archive.services import pulls, usage
+from archive.services import pulls, usage, vitality
 from archive.services.ingest import PullResult
 from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from chats.models import Chat
@@ -141,3 +141,22 @@ def reconcile_usage() -> str:
         logger.warning("X's usage count not fetched: %s", error)
         return f"unavailable: {error}"
     return f"{days} days of X's usage stored"
+
+
+@shared_task(bind=True, autoretry_for=OUTAGES, retry_backoff=2, retry_backoff_max=60)
+def refresh_vitality(self: Task, community_id: int) -> str:
+    community = Community.objects.filter(pk=community_id).first()
+    if community is None:
+        return "gone"
+    state = vitality.vitality_refresh(community=community, now=timezone.now())
+    return f"rebuilt in {state.duration_ms} ms"
+
+
+@shared_task
+def dispatch_vitality() -> int:
+    """Beat: rebuild the vitality rollups of every community whose archive changed."""
+    every = timedelta(seconds=settings.VITALITY_MAX_AGE_SECONDS)
+    due = vitality.vitality_due(now=timezone.now(), every=every)
+    for community_id in due:
+        refresh_vitality.delay(community_id)
+    return len(due)

@@ -1,7 +1,17 @@
 from django.urls import URLPattern, URLResolver, include, path
 
 from archive.feeds import CommunityTranscriptFeed, SiteTranscriptFeed
-from archive.views import exports, health, index, live, moderation, search, stream, transcript
+from archive.views import (
+    exports,
+    health,
+    index,
+    live,
+    moderation,
+    search,
+    stream,
+    transcript,
+    vitality,
+)
 
 app_name = "archive"
 
@@ -31,6 +41,7 @@ manage_urls: list[URLPattern | URLResolver] = [
 community_urls: list[URLPattern | URLResolver] = [
     path("stream/", stream.stream, name="stream"),
     path("transcripts/", index.community_transcripts, name="community_transcripts"),
+    path("vitality/", vitality.vitality, name="vitality"),
     path("transcripts.atom", CommunityTranscriptFeed(), name="community_feed"),
     path("chats/<int:pk>/", include(chat_urls)),
     path("manage/", include(manage_urls)),

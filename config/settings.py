@@ -211,6 +211,10 @@ ARCHIVE_PULL_LOCK_LEASE_SECONDS = env.float("ARCHIVE_PULL_LOCK_LEASE_SECONDS", d
 # How often X's own count of the posts it billed is fetched (GET /2/usage/tweets, 50
 # requests per 15 minutes per app) to check the cost meter against.
 ARCHIVE_USAGE_CHECK_SECONDS = env.int("ARCHIVE_USAGE_CHECK_SECONDS", default=900)
+# Vitality rollups: how often beat looks for communities whose ended chats changed, and
+# the age at which a community's rollups are rebuilt anyway (posts between chats).
+VITALITY_CHECK_SECONDS = env.int("VITALITY_CHECK_SECONDS", default=300)
+VITALITY_MAX_AGE_SECONDS = env.int("VITALITY_MAX_AGE_SECONDS", default=6 * 3600)
 # How often a live chat's page asks for new posts, and how long a finished chat's
 # transcript stays in the cache (a late post or a moderation action replaces it sooner).
 LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)
@@ -308,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(ARCHIVE_USAGE_CHECK_SECONDS),
         # A check queued behind a stopped worker is stale by the next one.
         "options": {"expires": ARCHIVE_USAGE_CHECK_SECONDS},
+    },
+    "dispatch-vitality": {
+        "task": "archive.tasks.dispatch_vitality",
+        "schedule": float(VITALITY_CHECK_SECONDS),
+        "options": {"expires": VITALITY_CHECK_SECONDS},
     },
 }
 # The demo's recorded chat, replayed as if live (`make run` turns it on).

@@ -1,13 +1,23 @@
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
 from members.models import User
 from members.signals import x_account_linked
 
-PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
+PROFILE_FIELDS = (
+    "display_name",
+    "bio",
+    "time_zone",
+    "mastodon_handle",
+    "bluesky_handle",
+    "hide_from_rankings",
+)
 
 
-def member_update_profile(*, user: User, data: dict[str, str]) -> User:
+def member_update_profile(*, user: User, data: Mapping[str, Any]) -> User:
     """Save the editable profile fields (already validated by ProfileForm)."""
     for field in PROFILE_FIELDS:
         setattr(user, field, data[field])

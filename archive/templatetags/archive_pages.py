@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from archive.selectors.exports import recent_transcripts
 from archive.selectors.live import chat_posts, chat_posts_first, current_question
+from archive.selectors.vitality import community_vitality_summary
+from archive.vitality import summary_figure
 from chats.models import Chat
 from community.models import Community
 
@@ -46,3 +48,10 @@ def recent_transcripts_of(community: Community | None = None) -> list[Chat]:
     return list(
         recent_transcripts(now=timezone.now(), community=community, limit=RECENT_TRANSCRIPTS)
     )
+
+
+@register.simple_tag
+def vitality_summary_of(community: Community) -> dict[str, object]:
+    """The community page's glance at its vitality: the last few chats' participants."""
+    rows = community_vitality_summary(community=community)
+    return {"rows": rows, "figure": summary_figure(community=community, rows=rows) if rows else None}

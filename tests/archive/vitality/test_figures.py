@@ -1,0 +1,197 @@
+"""Vitality figures on a small hand-built history, stored through the real ingest path.
+
+Eight #KMers chats a fortnight apart from Tuesday 6 January 2026 (12:00 in New York, the
+community's zone), figures rebuilt as on 30 April 2026:
+
+    C0 6 Jan   alice ×3, bob        C4 3 Mar   dan
+    C1 20 Jan  alice, mia, erin     C5 17 Mar  alice
+    C2 3 Feb   carol (+ a hidden spam post)   C6 31 Mar  bob
+    C3 17 Feb  mia (from her second account)  C7 14 Apr  dan
+
+Between chats: erin Sat 10 Jan, frank Sun 11 Jan, alice Mon 12 Jan. Mia is a member with
+two X accounts: she counts once, and she hides herself from rankings.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from archive.models import (
+    Account,
+    ChatVitality,
+    CohortVitality,
+    CommunityParticipant,
+    MonthVitality,
+    PostPlacement,
+    StreamWeekVitality,
+)
+from archive.selectors.vitality import community_vitality
+from archive.services.vitality import participant_key, vitality_refresh
+from chats.models import Chat
+from community.models import Community
+from members.models import User
+from tests.archive.support import archive_tweets
+from tests.fakes.x_data import make_tweet
+from tests.fakes.x_data import make_user as make_x_user
+
+pytestmark = pytest.mark.django_db
+
+FIRST = datetime(2026, 1, 6, 17, 0, tzinfo=UTC)
+NOW = datetime(2026, 4, 30, 12, 0, tzinfo=UTC)
+PEOPLE = {
+    name: make_x_user(name) for name in ("alice", "bob", "carol", "dan", "erin", "frank", "spam")
+}
+MIA_X = make_x_user("mia")
+MIA_ALT = make_x_user("mia_alt")
+USERS = [*PEOPLE.values(), MIA_X, MIA_ALT]
+CHAT_POSTS = {
+    0: [("alice", 3), ("bob", 1)],
+    1: [("alice", 1), ("mia", 1), ("erin", 1)],
+    2: [("carol", 1), ("spam", 1)],
+    3: [("mia_alt", 1)],
+    4: [("dan", 1)],
+    5: [("alice", 1)],
+    6: [("bob", 1)],
+    7: [("dan", 1)],
+}
+STREAM_POSTS = [
+    ("erin", datetime(2026, 1, 10, 15, 0, tzinfo=UTC)),
+    ("frank", datetime(2026, 1, 11, 15, 0, tzinfo=UTC)),
+    ("alice", datetime(2026, 1, 12, 15, 0, tzinfo=UTC)),
+]
+
+
+def _user(handle: str) -> dict[str, object]:
+    return {"mia": MIA_X, "mia_alt": MIA_ALT}.get(handle) or PEOPLE[handle]
+
+
+@pytest.fixture
+def chats(community: Community) -> list[Chat]:
+    return [
+        Chat.objects.create(
+            community=community, title=f"Chat {n}", hashtag="KMers",
+            start_at=FIRST + timedelta(days=14 * n), end_at=FIRST + timedelta(days=14 * n, hours=1),
+        )  # fmt: skip
+        for n in range(8)
+    ]
+
+
+@pytest.fixture
+def mia(make_user: Callable[..., User]) -> User:
+    return make_user("mia", hide_from_rankings=True)
+
+
+@pytest.fixture
+def history(community: Community, chats: list[Chat], mia: User) -> Community:
+    tweets = []
+    for n, posts in CHAT_POSTS.items():
+        for handle, count in posts:
+            tweets += [
+                make_tweet(
+                    author=_user(handle), text=f"A{k + 1} from {handle} #KMers",
+                    created_at=chats[n].start_at + timedelta(minutes=5 + k),
+                )  # fmt: skip
+                for k in range(count)
+            ]
+    tweets += [
+        make_tweet(author=_user(handle), text=f"between chats, {handle} #KMers", created_at=at)
+        for handle, at in STREAM_POSTS
+    ]
+    archive_tweets(tweets, users=USERS)
+    Account.objects.filter(handle__in=["mia", "mia_alt"]).update(member=mia)
+    PostPlacement.objects.filter(post__author__handle="spam").update(hidden=True)
+    vitality_refresh(community=community, now=NOW)
+    return community
+
+
+def _per_chat(chats: list[Chat], field: str) -> list[int]:
+    rows = {r.chat_id: r for r in ChatVitality.objects.all()}
+    return [getattr(rows[chat.pk], field) for chat in chats]
+
+
+def test_it_counts_posts_participants_first_timers_and_returning_per_chat(
+    history: Community, chats: list[Chat]
+) -> None:
+    assert _per_chat(chats, "posts") == [4, 3, 1, 1, 1, 1, 1, 1]  # the hidden spam left out
+    assert _per_chat(chats, "participants") == [2, 3, 1, 1, 1, 1, 1, 1]
+    assert _per_chat(chats, "first_timers") == [2, 2, 1, 0, 1, 0, 0, 0]
+    # Mia's second account is still Mia: returning, not a first-timer.
+    assert _per_chat(chats, "returning") == [0, 1, 0, 1, 0, 1, 1, 1]
+
+
+def test_it_counts_who_came_back_within_the_next_four_chats(
+    history: Community, chats: list[Chat]
+) -> None:
+    # C0: alice back in C1, bob only in C6 (five chats on). C1: alice (C5), mia (C3).
+    assert _per_chat(chats, "came_back") == [1, 2, 0, 0, 1, 0, 0, 0]
+    assert _per_chat(chats, "later_chats") == [4, 4, 4, 4, 3, 2, 1, 0]
+
+
+def test_it_counts_active_participants_and_retention_per_month(history: Community) -> None:
+    months = list(MonthVitality.objects.values_list("month", "active", "previous_active", "retained"))
+    assert months == [
+        (date(2026, 1, 1), 5, 0, 0),  # alice, bob, mia, erin; frank between chats
+        (date(2026, 2, 1), 2, 5, 1),  # carol, mia: mia was there in January
+        (date(2026, 3, 1), 3, 2, 0),  # dan, alice, bob
+        (date(2026, 4, 1), 1, 3, 1),  # dan again
+    ]
+    first_timers = list(MonthVitality.objects.values_list("first_timers", flat=True))
+    assert first_timers == [4, 1, 1, 0]
+
+
+def test_it_follows_each_quarters_first_timers_month_by_month(history: Community) -> None:
+    cohort = CohortVitality.objects.get()
+    assert cohort.quarter == date(2026, 1, 1)
+    assert cohort.size == 6  # frank never posted in a chat
+    # +1: mia (Feb), dan (Apr); +2: alice and bob (Mar); +3: nobody.
+    assert cohort.returned == [2, 2, 0]
+
+
+def test_it_follows_the_stream_to_the_next_chat(history: Community, chats: list[Chat]) -> None:
+    weeks = list(
+        StreamWeekVitality.objects.values_list(
+            "week", "posts", "authors", "joined_next_chat", "next_chat"
+        )
+    )
+    assert weeks == [
+        (date(2026, 1, 5), 2, 2, 1, chats[1].pk),  # erin came to C1, frank did not
+        (date(2026, 1, 12), 1, 1, 1, chats[1].pk),  # alice did
+    ]
+
+
+def test_it_counts_a_member_once_across_accounts_and_keeps_hidden_members_out_of_rankings(
+    history: Community, mia: User
+) -> None:
+    assert CommunityParticipant.objects.filter(key=participant_key(mia.pk, 0)).get().chats == 2
+    everything = community_vitality(community=history, since=None)
+    assert everything.reach == 7  # spam's only post is hidden
+    ranked = [(person.name, person.posts) for person in everything.top]
+    assert ranked[0] == ("Alice", 6)
+    assert "Mia" not in {name for name, _ in ranked}
+    assert "mia" not in {person.name for person in everything.top}
+    mia.hide_from_rankings = False
+    mia.save()
+    again = community_vitality(community=history, since=None)
+    assert ("mia", 2) in [(person.name, person.posts) for person in again.top]
+
+
+def test_it_narrows_every_figure_to_the_chosen_months(history: Community) -> None:
+    since = date(2026, 2, 1)
+    recent = community_vitality(community=history, since=since)
+    assert [row.chat.title for row in recent.chats] == [f"Chat {n}" for n in range(2, 8)]
+    assert [row.month for row in recent.months] == [date(2026, m, 1) for m in (2, 3, 4)]
+    assert recent.reach == 5  # carol, mia, dan, alice, bob
+    assert recent.weeks == []
+
+
+def test_it_rebuilds_to_the_same_figures_and_follows_moderation(
+    history: Community, chats: list[Chat]
+) -> None:
+    before = _per_chat(chats, "posts")
+    vitality_refresh(community=history, now=NOW)
+    assert _per_chat(chats, "posts") == before
+    PostPlacement.objects.filter(post__author__handle="bob").update(hidden=True)
+    vitality_refresh(community=history, now=NOW)
+    assert _per_chat(chats, "participants") == [1, 3, 1, 1, 1, 1, 0, 1]
+    assert CommunityParticipant.objects.filter(account__handle="bob").count() == 0
