@@ -10,10 +10,10 @@ Every string given is escaped here; numbers are formatted here.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 720
@@ -58,6 +58,16 @@ class ChartTable:
     rows: list[TableRow]
 
 
+def _svg(template: str, *args: object) -> SafeString:
+    """format_html for SVG: strings escaped, numbers left as numbers for {:.1f}."""
+    escaped = (a if isinstance(a, int | float) else conditional_escape(a) for a in args)
+    return mark_safe(template.format(*escaped))  # noqa: S308  (every string escaped)
+
+
+def _joined(parts: Iterable[SafeString]) -> SafeString:
+    return mark_safe("".join(parts))  # noqa: S308  (each part built by _svg)
+
+
 def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "–"
@@ -78,7 +88,7 @@ def nice_ceiling(value: float) -> float:
 
 
 def _open(chart: Chart) -> SafeString:
-    return format_html(
+    return _svg(
         '<svg class="chart" viewBox="0 0 {} {}" role="group" aria-labelledby="{}-title" '
         'aria-describedby="{}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>',
@@ -100,7 +110,7 @@ def _y_axis(top: float, unit: str) -> SafeString:
         value = top * step / 4
         y = TOP + plot_h - plot_h * step / 4
         lines.append(
-            format_html(
+            _svg(
                 '<line class="chart-grid" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#767676" '
                 'stroke-width="{}"/><text x="{}" y="{:.1f}" font-size="11" text-anchor="end" '
                 'fill="#333">{}</text>',
@@ -114,16 +124,21 @@ def _y_axis(top: float, unit: str) -> SafeString:
                 fmt(value, unit),
             )
         )
-    return mark_safe("".join(lines))  # noqa: S308  (each part built by format_html)
+    return _joined(lines)
 
 
 def _x_labels(labels: Sequence[str], slot: float) -> SafeString:
     every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     y = HEIGHT - BOTTOM + 16
-    return format_html_join(
-        "",
-        '<text x="{:.1f}" y="{}" font-size="11" text-anchor="middle" fill="#333">{}</text>',
-        ((LEFT + slot * (i + 0.5), y, label) for i, label in enumerate(labels) if i % every == 0),
+    return _joined(
+        _svg(
+            '<text x="{:.1f}" y="{}" font-size="11" text-anchor="middle" fill="#333">{}</text>',
+            LEFT + slot * (i + 0.5),
+            y,
+            label,
+        )
+        for i, label in enumerate(labels)
+        if i % every == 0
     )
 
 
@@ -133,7 +148,7 @@ def _legend(series: Sequence[Series]) -> SafeString:
     x = LEFT
     for i, one in enumerate(series):
         parts.append(
-            format_html(
+            _svg(
                 '<rect x="{}" y="{}" width="10" height="10" fill="{}"/>'
                 '<text x="{}" y="{}" font-size="11" fill="#333">{}</text>',
                 x,
@@ -145,7 +160,7 @@ def _legend(series: Sequence[Series]) -> SafeString:
             )
         )
         x += 24 + 7 * len(one.name)
-    return mark_safe("".join(parts))  # noqa: S308  (each part built by format_html)
+    return _joined(parts)
 
 
 def _point_words(chart: Chart, i: int) -> str:
@@ -157,10 +172,8 @@ def _linked(chart: Chart, i: int, inner: SafeString) -> SafeString:
     words = _point_words(chart, i)
     href = chart.hrefs[i] if i < len(chart.hrefs) else ""
     if not href:
-        return format_html("<g>{}<title>{}</title></g>", inner, words)
-    return format_html(
-        '<a href="{}" aria-label="{}">{}<title>{}</title></a>', href, words, inner, words
-    )
+        return _svg("<g>{}<title>{}</title></g>", inner, words)
+    return _svg('<a href="{}" aria-label="{}">{}<title>{}</title></a>', href, words, inner, words)
 
 
 def column_chart(chart: Chart, *, stacked: bool = True) -> SafeString:
@@ -193,7 +206,7 @@ def column_chart(chart: Chart, *, stacked: bool = True) -> SafeString:
             x = LEFT + slot * i + slot * 0.1 + (0 if stacked else width * j)
             y = TOP + plot_h - height - (plot_h * base / top if stacked else 0)
             rects.append(
-                format_html(
+                _svg(
                     '<rect x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}"/>',
                     x,
                     y,
@@ -205,16 +218,16 @@ def column_chart(chart: Chart, *, stacked: bool = True) -> SafeString:
             if stacked:
                 base += value
         # The whole slot answers the pointer, so a short column is easy to hit.
-        hit = format_html(
+        hit = _svg(
             '<rect x="{:.2f}" y="{}" width="{:.2f}" height="{}" fill="transparent"/>',
             LEFT + slot * i,
             TOP,
             slot,
             plot_h,
         )
-        groups.append(_linked(chart, i, mark_safe(hit + "".join(rects))))  # noqa: S308
-    body = mark_safe("".join(groups))  # noqa: S308  (each part built by format_html)
-    return format_html(
+        groups.append(_linked(chart, i, _joined([hit, *rects])))
+    body = _joined(groups)
+    return _svg(
         "{}{}{}{}{}</svg>",
         _open(chart),
         _y_axis(top, chart.unit),
@@ -247,7 +260,7 @@ def line_chart(chart: Chart, *, top: float | None = None) -> SafeString:
         for run in runs:
             if len(run) > 1:
                 lines.append(
-                    format_html(
+                    _svg(
                         '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>',
                         " ".join(f"{x:.1f},{y:.1f}" for x, y in run),
                         PALETTE[j % len(PALETTE)],
@@ -257,7 +270,7 @@ def line_chart(chart: Chart, *, top: float | None = None) -> SafeString:
     radius = min(4.0, max(slot / 3, 1.0))
     for i in range(len(chart.labels)):
         circles = [
-            format_html(
+            _svg(
                 '<circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}" fill="{}"/>',
                 *point(i, value),
                 radius,
@@ -267,9 +280,9 @@ def line_chart(chart: Chart, *, top: float | None = None) -> SafeString:
             if (value := one.values[i]) is not None
         ]
         if circles:
-            dots.append(_linked(chart, i, mark_safe("".join(circles))))  # noqa: S308
-    body = mark_safe("".join(lines) + "".join(dots))  # noqa: S308  (format_html parts)
-    return format_html(
+            dots.append(_linked(chart, i, _joined(circles)))
+    body = _joined([*lines, *dots])
+    return _svg(
         "{}{}{}{}{}</svg>",
         _open(chart),
         _y_axis(top, chart.unit),
@@ -290,7 +303,7 @@ def bar_chart(chart: Chart) -> SafeString:
     bars = []
     for i, value in enumerate(values):
         y = TOP + row * i
-        inner = format_html(
+        inner = _svg(
             '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#333">{}</text>'
             '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"/>'
             '<text x="{:.1f}" y="{}" font-size="12" fill="#333">{}</text>',
@@ -307,8 +320,8 @@ def bar_chart(chart: Chart) -> SafeString:
             fmt(value, chart.unit),
         )
         bars.append(_linked(chart, i, inner))
-    opening = _open(chart).replace(f"0 0 {WIDTH} {HEIGHT}", f"0 0 {WIDTH} {height}")
-    return format_html("{}{}</svg>", mark_safe(opening), mark_safe("".join(bars)))  # noqa: S308
+    opening = mark_safe(_open(chart).replace(f"0 0 {WIDTH} {HEIGHT}", f"0 0 {WIDTH} {height}"))  # noqa: S308
+    return _joined([opening, *bars, mark_safe("</svg>")])
 
 
 def chart_table(chart: Chart, *, label_header: str, caption: str = "") -> ChartTable:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from archive.forms.vitality import VitalityRangeForm
-from archive.selectors.vitality import RANGES, community_vitality, range_start
+from archive.selectors.vitality import DEFAULT_RANGE, RANGES, community_vitality, range_start
 from archive.vitality import vitality_figures
 from community.models import Community
 
@@ -16,7 +16,7 @@ from community.models import Community
 @require_safe
 def vitality(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
-    form = VitalityRangeForm(request.GET or None)
+    form = VitalityRangeForm(request.GET or None, initial={"range": DEFAULT_RANGE})
     key = form.chosen()
     since = range_start(key=key, now=timezone.now(), tz=ZoneInfo(community.time_zone))
     data = community_vitality(community=community, since=since)
