@@ -60,7 +60,7 @@ class ChartTable:
 
 def _svg(template: str, *args: object) -> SafeString:
     """format_html for SVG: strings escaped, numbers left as numbers for {:.1f}."""
-    escaped = (a if isinstance(a, int | float) else conditional_escape(a) for a in args)
+    escaped = (a if isinstance(a, int | float) else conditional_escape(str(a)) for a in args)
     return mark_safe(template.format(*escaped))  # noqa: S308  (every string escaped)
 
 

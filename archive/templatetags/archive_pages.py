@@ -54,4 +54,5 @@ def recent_transcripts_of(community: Community | None = None) -> list[Chat]:
 def vitality_summary_of(community: Community) -> dict[str, object]:
     """The community page's glance at its vitality: the last few chats' participants."""
     rows = community_vitality_summary(community=community)
-    return {"rows": rows, "figure": summary_figure(community=community, rows=rows) if rows else None}
+    figure = summary_figure(community=community, rows=rows) if rows else None
+    return {"rows": rows, "figure": figure}

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from archive.models import Account, PostPlacement
 from archive.services.vitality import vitality_refresh
@@ -79,7 +80,8 @@ def history(community: Community, chats: list[Chat], mia: User) -> Community:
         make_tweet(author=_user(handle), text=f"between chats, {handle} #KMers", created_at=at)
         for handle, at in STREAM_POSTS
     ]
-    archive_tweets(tweets, users=USERS)
+    with time_machine.travel(NOW, tick=False):  # the archive's versions: as of NOW
+        archive_tweets(tweets, users=USERS)
     Account.objects.filter(handle__in=["mia", "mia_alt"]).update(member=mia)
     PostPlacement.objects.filter(post__author__handle="spam").update(hidden=True)
     vitality_refresh(community=community, now=NOW)
