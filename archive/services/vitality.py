@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 
@@ -274,28 +274,94 @@ def _stream_rows(community: Community, history: _History) -> list[StreamWeekVita
     ]
 
 
+# CommunityParticipant's columns, in the order _participant_rows gives them.
+PARTICIPANT_FIELDS = (
+    "key",
+    "member_id",
+    "account_id",
+    "first_chat_id",
+    "last_chat_id",
+    "first_at",
+    "last_at",
+    "posts",
+    "chats",
+)
+ParticipantRow = tuple[int, int | None, int, int | None, int | None, datetime, datetime, int, int]
+
+
 def _participant_rows(
-    community: Community, history: _History
-) -> tuple[list[CommunityParticipant], list[list[tuple[date, int]]]]:
+    history: _History,
+) -> tuple[list[ParticipantRow], list[list[tuple[date, int]]]]:
     participants, months = [], []
     for key, person in history.people.items():
         indexes = sorted(person.chats)
         participants.append(
-            CommunityParticipant(
-                community=community,
-                key=key,
-                member_id=person.member_id,
-                account_id=person.accounts.most_common(1)[0][0],
-                first_chat_id=history.chat_ids[indexes[0]] if indexes else None,
-                last_chat_id=history.chat_ids[indexes[-1]] if indexes else None,
-                first_at=person.first_at,
-                last_at=person.last_at,
-                posts=sum(person.months.values()),
-                chats=len(indexes),
+            (
+                key,
+                person.member_id,
+                person.accounts.most_common(1)[0][0],
+                history.chat_ids[indexes[0]] if indexes else None,
+                history.chat_ids[indexes[-1]] if indexes else None,
+                person.first_at,
+                person.last_at,
+                sum(person.months.values()),
+                len(indexes),
             )
         )
         months.append(sorted(person.months.items()))
     return participants, months
+
+
+def _store_participants(
+    community: Community, rows: list[ParticipantRow], months: list[list[tuple[date, int]]]
+) -> None:
+    """The two big tables. On PostgreSQL straight through psycopg2's execute_values (model
+    instances cost more than the rest of the rebuild at a million posts); elsewhere (the
+    demo's SQLite) through the ORM."""
+    if connection.vendor != "postgresql":
+        objects = CommunityParticipant.objects.bulk_create(
+            [
+                CommunityParticipant(
+                    community=community, **dict(zip(PARTICIPANT_FIELDS, row, strict=True))
+                )
+                for row in rows
+            ],
+            batch_size=BATCH,
+        )
+        ParticipantMonth.objects.bulk_create(
+            (
+                ParticipantMonth(community=community, participant=person, month=m, posts=n)
+                for person, its_months in zip(objects, months, strict=True)
+                for m, n in its_months
+            ),
+            batch_size=BATCH,
+        )
+        return
+    from psycopg2.extras import execute_values
+
+    table = CommunityParticipant._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(c) for c in ("community_id", *PARTICIPANT_FIELDS))
+    with connection.cursor() as cursor:
+        ids = dict(
+            execute_values(
+                cursor.cursor,
+                f'INSERT INTO {table} ({columns}) VALUES %s RETURNING "key", id',  # noqa: S608
+                [(community.pk, *row) for row in rows],
+                page_size=BATCH,
+                fetch=True,
+            )
+        )
+        execute_values(
+            cursor.cursor,
+            f"INSERT INTO {ParticipantMonth._meta.db_table} "  # noqa: S608
+            "(community_id, participant_id, month, posts) VALUES %s",
+            (
+                (community.pk, ids[row[0]], m, n)
+                for row, its_months in zip(rows, months, strict=True)
+                for m, n in its_months
+            ),
+            page_size=BATCH,
+        )
 
 
 BATCH = 5000
@@ -331,16 +397,7 @@ def vitality_refresh(*, community: Community, now: datetime) -> VitalityState:
         _cohort_rows(community, history, this_month=this_month, tz=tz), batch_size=BATCH
     )
     StreamWeekVitality.objects.bulk_create(_stream_rows(community, history), batch_size=BATCH)
-    participants, months = _participant_rows(community, history)
-    CommunityParticipant.objects.bulk_create(participants, batch_size=BATCH)
-    ParticipantMonth.objects.bulk_create(
-        (
-            ParticipantMonth(community=community, participant=participant, month=m, posts=n)
-            for participant, its_months in zip(participants, months, strict=True)
-            for m, n in its_months
-        ),
-        batch_size=BATCH,
-    )
+    _store_participants(community, *_participant_rows(history))
     state, _ = VitalityState.objects.update_or_create(
         community=community,
         defaults={
