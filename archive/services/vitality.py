@@ -8,7 +8,7 @@ demo's SQLite and keeps the definitions in one readable place.
 
 Definitions (the vitality page says them too):
 - a participant is a member where an account is linked to one, else the account;
-- a chat is held when it was not cancelled and has started; chats count in start order;
+- a chat is held when it was not cancelled and has ended; chats count in start order;
 - a first-timer's first post in any of the community's chats is in that chat; the others
   are returning; "came back" posted again in one of the next four held chats;
 - months and weeks (from Monday) are the community's local ones; a chat's posts count in
@@ -115,7 +115,7 @@ class _History:
 def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
     held = (
         Chat.objects.not_cancelled()
-        .filter(community=community, start_at__lte=now)
+        .filter(community=community, end_at__lte=now)
         .order_by("start_at", "pk")
         .values_list("pk", "start_at")
     )
@@ -134,7 +134,7 @@ def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
     )
     for member_id, account_id, chat_id, posts, first, last in in_chats:
         i = index.get(chat_id)
-        if i is None:  # a cancelled chat's or one not started yet: not held
+        if i is None:  # a cancelled chat, or one still running: not held (yet)
             continue
         key = participant_key(member_id, account_id)
         person = history.people[key]

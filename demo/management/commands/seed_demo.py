@@ -12,6 +12,7 @@ from django.db import transaction
 from common.markdown import render_markdown
 from community.models import Community, Membership
 from demo.chat import demo_archived_chat_anchor, demo_live_chat_anchor
+from demo.history import seed_demo_history
 from demo.schedule import seed_demo_schedule
 from members.models import User
 
@@ -157,6 +158,7 @@ class Command(BaseCommand):
         self._archive_demo(communities[0])
         # After the archive: the series skip any slot the demo chats already hold.
         seed_demo_schedule(communities=communities)
+        seed_demo_history(community=communities[0])
         if self.passwords is None:
             accounts = f"password {DEMO_PASSWORD!r}"
         else:
