@@ -371,7 +371,8 @@ class ModerationAction(models.Model):
 
 # --- Vitality rollups ----------------------------------------------------------------
 # Rebuilt per community by archive.services.vitality.vitality_refresh (idempotent: the
-# community's rows are replaced in one transaction), read by archive.selectors.vitality.
+# community's rows are replaced in one transaction), read by archive.selectors.vitality:
+# a page reads a fixed number of small rows, whatever the size of the archive.
 # A participant is a person where we know one: the member an account is linked to
 # (Account.member), else the account. Its key: -member_id, else account_id.
 
@@ -409,22 +410,24 @@ class CommunityParticipant(models.Model):
         return f"{self.account} in {self.community_id}"
 
 
-class ParticipantMonth(models.Model):
-    """A participant's visible posts in one month (community's time zone): rankings and
-    reach over any range of months sum these."""
+class RangeVitality(models.Model):
+    """A period of the page's range picker, from the month `since` (empty: all time) as of
+    the rebuild: how many people posted, and the top contributors as participant keys
+    with their posts, a few more than shown (members who hide are left out when read)."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    participant = models.ForeignKey(
-        CommunityParticipant, on_delete=models.CASCADE, related_name="months"
-    )
-    month = models.DateField()
-    posts = models.PositiveIntegerField()
+    key = models.CharField(max_length=8)
+    since = models.DateField(null=True, blank=True)
+    reach = models.PositiveIntegerField()
+    top = models.JSONField(default=list)  # [[participant key, posts], …], most posts first
 
     class Meta:
-        indexes = [models.Index(fields=["community", "month"])]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "key"], name="archive_unique_range")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.participant_id} in {self.month:%Y-%m}: {self.posts}"
+        return f"{self.community_id} {self.key}"
 
 
 class ChatVitality(models.Model):

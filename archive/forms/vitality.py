@@ -2,7 +2,7 @@
 
 from django import forms
 
-from archive.selectors.vitality import DEFAULT_RANGE, RANGES
+from archive.services.vitality import DEFAULT_RANGE, RANGES
 
 
 class VitalityRangeForm(forms.Form):

@@ -1,40 +1,26 @@
-"""Reads of the vitality rollups (archive.services.vitality builds them): a page is a
-fixed number of queries, whatever the number of chats, posts or participants."""
+"""Reads of the vitality rollups (archive.services.vitality builds them): a page is seven
+queries of small rows, whatever the number of chats, posts or participants."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from archive.models import (
     ChatVitality,
     CohortVitality,
+    CommunityParticipant,
     MonthVitality,
-    ParticipantMonth,
+    RangeVitality,
     StreamWeekVitality,
     VitalityState,
 )
-from archive.services.vitality import add_months, month_of, quarter_of
+from archive.services.vitality import quarter_of, range_start
 from community.models import Community
 
-# The date-range picker: key → (label, months back; None: all time).
-RANGES: dict[str, tuple[str, int | None]] = {
-    "3m": ("Last 3 months", 3),
-    "12m": ("Last 12 months", 12),
-    "all": ("All time", None),
-}
-DEFAULT_RANGE = "12m"
 TOP_CONTRIBUTORS = 10
 SUMMARY_CHATS = 8
-
-
-def range_start(*, key: str, now: datetime, tz: ZoneInfo) -> date | None:
-    """The first day of the range: whole months, the current one included."""
-    months = RANGES[key][1]
-    if months is None:
-        return None
-    return add_months(month_of(now, tz), 1 - months)
 
 
 @dataclass(frozen=True)
@@ -43,7 +29,6 @@ class Contributor:
     handle: str
     network: str
     name: str
-    username: str  # the member's, for a link to their profile; blank for an account
     posts: int
     chats: int
     last_chat_id: int | None
@@ -61,69 +46,58 @@ class Vitality:
     state: VitalityState | None
 
 
-def _top(rows: QuerySet[ParticipantMonth]) -> list[Contributor]:
-    ranked = (
-        rows.filter(
-            Q(participant__member__isnull=True) | Q(participant__member__hide_from_rankings=False)
+def _top(community: Community, ranked: list[list[int]]) -> list[Contributor]:
+    """The period's top contributors, those who hide from rankings left out (now, not at
+    the last rebuild: hiding takes effect at once)."""
+    people = {
+        person.key: person
+        for person in CommunityParticipant.objects.filter(
+            community=community, key__in=[key for key, _ in ranked]
+        ).select_related("account", "member")
+    }
+    top = []
+    for key, posts in ranked:
+        person = people.get(key)
+        if person is None or (person.member is not None and person.member.hide_from_rankings):
+            continue
+        account = person.account
+        top.append(
+            Contributor(
+                key=key,
+                handle=account.handle,
+                network=account.network,
+                name=person.member.public_name if person.member else account.shown_name,
+                posts=posts,
+                chats=person.chats,
+                last_chat_id=person.last_chat_id,
+            )
         )
-        .values(
-            "participant__key",
-            "participant__account__handle",
-            "participant__account__network",
-            "participant__account__display_name",
-            "participant__member__username",
-            "participant__member__display_name",
-            "participant__chats",
-            "participant__last_chat_id",
-        )
-        .annotate(total=Sum("posts"))
-        .order_by("-total", "participant__key")[:TOP_CONTRIBUTORS]
-    )
-    return [
-        Contributor(
-            key=row["participant__key"],
-            handle=row["participant__account__handle"],
-            network=row["participant__account__network"],
-            name=(
-                row["participant__member__display_name"]
-                or row["participant__member__username"]
-                or row["participant__account__display_name"]
-                or row["participant__account__handle"]
-                or "Unknown account"
-            ),
-            username=row["participant__member__username"] or "",
-            posts=row["total"],
-            chats=row["participant__chats"],
-            last_chat_id=row["participant__last_chat_id"],
-        )
-        for row in ranked
-    ]
+    return top[:TOP_CONTRIBUTORS]
 
 
-def community_vitality(*, community: Community, since: date | None) -> Vitality:
-    """Everything the vitality page shows for the months from `since` (None: all time):
-    seven queries."""
+def community_vitality(*, community: Community, key: str) -> Vitality:
+    """Everything the vitality page shows for one period of the range picker (a key of
+    archive.services.vitality.RANGES)."""
+    period = RangeVitality.objects.filter(community=community, key=key).first()
     tz = ZoneInfo(community.time_zone)
+    since = period.since if period else range_start(key=key, now=timezone.now(), tz=tz)
     chats = ChatVitality.objects.filter(community=community).select_related("chat")
     months = MonthVitality.objects.filter(community=community)
     cohorts = CohortVitality.objects.filter(community=community)
-    weeks = StreamWeekVitality.objects.filter(community=community).select_related("next_chat")
-    people = ParticipantMonth.objects.filter(community=community)
+    weeks = StreamWeekVitality.objects.filter(community=community)
     if since is not None:
         chats = chats.filter(start_at__gte=datetime.combine(since, time(), tzinfo=tz))
         months = months.filter(month__gte=since)
         cohorts = cohorts.filter(quarter__gte=quarter_of(since))
         weeks = weeks.filter(week__gte=since)
-        people = people.filter(month__gte=since)
-    reach = people.aggregate(n=Count("participant", distinct=True))["n"]
     return Vitality(
         since=since,
         chats=list(chats.order_by("start_at")),
         months=list(months.order_by("month")),
         cohorts=list(cohorts.order_by("quarter")),
         weeks=list(weeks.order_by("week")),
-        reach=reach,
-        top=_top(people),
+        reach=period.reach if period else 0,
+        top=_top(community, period.top) if period else [],
         state=VitalityState.objects.filter(community=community).first(),
     )
 

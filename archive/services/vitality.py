@@ -21,6 +21,7 @@ Definitions (the vitality page says them too):
   posted in the first chat held after one of their posts that week.
 """
 
+import heapq
 import time
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -38,8 +39,8 @@ from archive.models import (
     CohortVitality,
     CommunityParticipant,
     MonthVitality,
-    ParticipantMonth,
     PostPlacement,
+    RangeVitality,
     StreamWeekVitality,
     VitalityState,
 )
@@ -48,6 +49,14 @@ from community.models import Community
 
 CAME_BACK_WITHIN = 4  # chats
 COHORT_MONTHS = 12  # columns of the cohort table
+TOP_KEPT = 25  # top contributors kept per period: 10 shown, room for those who hide
+# The page's range picker: key → (label, months back, the current one included; None: all).
+RANGES: dict[str, tuple[str, int | None]] = {
+    "3m": ("Last 3 months", 3),
+    "12m": ("Last 12 months", 12),
+    "all": ("All time", None),
+}
+DEFAULT_RANGE = "12m"
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
 
@@ -112,6 +121,23 @@ class _History:
     weeks: dict[date, _Week] = field(default_factory=lambda: defaultdict(_Week))
 
 
+class _LocalCalendar:
+    """Local month and week of a moment, worked out once per quarter of an hour: every
+    time zone's offset and every change of it fall on a quarter of an hour, and a
+    million posts' astimezone calls were most of a rebuild."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.known: dict[int, tuple[date, date]] = {}
+
+    def month_and_week(self, moment: datetime) -> tuple[date, date]:
+        slot = int(moment.timestamp()) // 900
+        found = self.known.get(slot)
+        if found is None:
+            found = self.known[slot] = (month_of(moment, self.tz), week_of(moment, self.tz))
+        return found
+
+
 def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
     held = (
         Chat.objects.not_cancelled()
@@ -132,6 +158,7 @@ def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
         .annotate(posts=Count("pk"), first=Min("created_at"), last=Max("created_at"))
         .order_by()
     )
+    chat_months = [month_of(start, tz) for start in chat_starts]
     for member_id, account_id, chat_id, posts, first, last in in_chats:
         i = index.get(chat_id)
         if i is None:  # a cancelled chat, or one still running: not held (yet)
@@ -140,7 +167,7 @@ def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
         person = history.people[key]
         person.member_id = member_id
         person.chats.add(i)
-        person.months[month_of(chat_starts[i], tz)] += posts
+        person.months[chat_months[i]] += posts
         person.accounts[account_id] += posts
         person.saw(first, last)
         history.chat_posts[i] += posts
@@ -148,18 +175,21 @@ def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
     between = visible.filter(chat__isnull=True).values_list(
         "post__author__member_id", "post__author_id", "created_at"
     )
-    for member_id, account_id, at in between.order_by("created_at").iterator(chunk_size=5000):
+    local = _LocalCalendar(tz)
+    for member_id, account_id, at in between.order_by().iterator(chunk_size=5000):
         key = participant_key(member_id, account_id)
         person = history.people[key]
         person.member_id = member_id
-        person.months[month_of(at, tz)] += 1
+        month, week_start = local.month_and_week(at)
+        person.months[month] += 1
         person.accounts[account_id] += 1
         person.saw(at, at)
-        week = history.weeks[week_of(at, tz)]
+        week = history.weeks[week_start]
         week.posts += 1
         week.authors.add(key)
         following = bisect_right(chat_starts, at)
-        if week.next_chat is None and following < len(chat_ids):
+        held_after = following < len(chat_ids)
+        if held_after and (week.next_chat is None or following < week.next_chat):
             week.next_chat = following
         if following in person.chats:
             week.joined.add(key)
@@ -289,10 +319,8 @@ PARTICIPANT_FIELDS = (
 ParticipantRow = tuple[int, int | None, int, int | None, int | None, datetime, datetime, int, int]
 
 
-def _participant_rows(
-    history: _History,
-) -> tuple[list[ParticipantRow], list[list[tuple[date, int]]]]:
-    participants, months = [], []
+def _participant_rows(history: _History) -> list[ParticipantRow]:
+    participants = []
     for key, person in history.people.items():
         indexes = sorted(person.chats)
         participants.append(
@@ -308,31 +336,20 @@ def _participant_rows(
                 len(indexes),
             )
         )
-        months.append(sorted(person.months.items()))
-    return participants, months
+    return participants
 
 
-def _store_participants(
-    community: Community, rows: list[ParticipantRow], months: list[list[tuple[date, int]]]
-) -> None:
-    """The two big tables. On PostgreSQL straight through psycopg2's execute_values (model
-    instances cost more than the rest of the rebuild at a million posts); elsewhere (the
-    demo's SQLite) through the ORM."""
+def _store_participants(community: Community, rows: list[ParticipantRow]) -> None:
+    """The biggest table (a row per person who ever posted). On PostgreSQL straight through
+    psycopg2's execute_values: model instances would cost more than the rest of the
+    rebuild at a million posts. Elsewhere (the demo's SQLite) through the ORM."""
     if connection.vendor != "postgresql":
-        objects = CommunityParticipant.objects.bulk_create(
-            [
+        CommunityParticipant.objects.bulk_create(
+            (
                 CommunityParticipant(
                     community=community, **dict(zip(PARTICIPANT_FIELDS, row, strict=True))
                 )
                 for row in rows
-            ],
-            batch_size=BATCH,
-        )
-        ParticipantMonth.objects.bulk_create(
-            (
-                ParticipantMonth(community=community, participant=person, month=m, posts=n)
-                for person, its_months in zip(objects, months, strict=True)
-                for m, n in its_months
             ),
             batch_size=BATCH,
         )
@@ -342,26 +359,37 @@ def _store_participants(
     table = CommunityParticipant._meta.db_table
     columns = ", ".join(connection.ops.quote_name(c) for c in ("community_id", *PARTICIPANT_FIELDS))
     with connection.cursor() as cursor:
-        ids = dict(
-            execute_values(
-                cursor.cursor,
-                f'INSERT INTO {table} ({columns}) VALUES %s RETURNING "key", id',  # noqa: S608
-                [(community.pk, *row) for row in rows],
-                page_size=BATCH,
-                fetch=True,
-            )
-        )
         execute_values(
             cursor.cursor,
-            f"INSERT INTO {ParticipantMonth._meta.db_table} "  # noqa: S608
-            "(community_id, participant_id, month, posts) VALUES %s",
-            (
-                (community.pk, ids[row[0]], m, n)
-                for row, its_months in zip(rows, months, strict=True)
-                for m, n in its_months
-            ),
+            f"INSERT INTO {table} ({columns}) VALUES %s",  # noqa: S608
+            [(community.pk, *row) for row in rows],
             page_size=BATCH,
         )
+
+
+def _range_rows(
+    community: Community, history: _History, *, this_month: date
+) -> list[RangeVitality]:
+    """Reach and the top contributors of each period of the range picker."""
+    rows = []
+    for key, (_, months) in RANGES.items():
+        since = None if months is None else add_months(this_month, 1 - months)
+        totals: list[tuple[int, int]] = []
+        for participant, person in history.people.items():
+            posts = sum(n for month, n in person.months.items() if since is None or month >= since)
+            if posts:
+                totals.append((posts, -participant))
+        top = heapq.nlargest(TOP_KEPT, totals)
+        rows.append(
+            RangeVitality(
+                community=community,
+                key=key,
+                since=since,
+                reach=len(totals),
+                top=[[-negative, posts] for posts, negative in top],
+            )
+        )
+    return rows
 
 
 BATCH = 5000
@@ -385,7 +413,7 @@ def vitality_refresh(*, community: Community, now: datetime) -> VitalityState:
         MonthVitality,
         CohortVitality,
         StreamWeekVitality,
-        ParticipantMonth,
+        RangeVitality,
         CommunityParticipant,
     ):
         model.objects.filter(community=community).delete()
@@ -397,7 +425,8 @@ def vitality_refresh(*, community: Community, now: datetime) -> VitalityState:
         _cohort_rows(community, history, this_month=this_month, tz=tz), batch_size=BATCH
     )
     StreamWeekVitality.objects.bulk_create(_stream_rows(community, history), batch_size=BATCH)
-    _store_participants(community, *_participant_rows(history))
+    _store_participants(community, _participant_rows(history))
+    RangeVitality.objects.bulk_create(_range_rows(community, history, this_month=this_month))
     state, _ = VitalityState.objects.update_or_create(
         community=community,
         defaults={
@@ -431,3 +460,10 @@ def vitality_due(*, now: datetime, every: timedelta) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def range_start(*, key: str, now: datetime, tz: ZoneInfo) -> date | None:
+    """The first day of a period of the range picker: whole months, the current one
+    included; None for all time."""
+    months = RANGES[key][1]
+    return None if months is None else add_months(month_of(now, tz), 1 - months)

@@ -1,14 +1,12 @@
 """A community's vitality: who keeps coming back, from the rollups, for a chosen period."""
 
-from zoneinfo import ZoneInfo
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from archive.forms.vitality import VitalityRangeForm
-from archive.selectors.vitality import DEFAULT_RANGE, RANGES, community_vitality, range_start
+from archive.selectors.vitality import community_vitality
+from archive.services.vitality import DEFAULT_RANGE, RANGES
 from archive.vitality import vitality_figures
 from community.models import Community
 
@@ -18,8 +16,7 @@ def vitality(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(Community, slug=slug)
     form = VitalityRangeForm(request.GET or None, initial={"range": DEFAULT_RANGE})
     key = form.chosen()
-    since = range_start(key=key, now=timezone.now(), tz=ZoneInfo(community.time_zone))
-    data = community_vitality(community=community, since=since)
+    data = community_vitality(community=community, key=key)
     context = {
         "community": community,
         "form": form,

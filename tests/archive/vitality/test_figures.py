@@ -95,7 +95,7 @@ def test_it_counts_a_member_once_across_accounts_and_keeps_hidden_members_out_of
     history: Community, mia: User
 ) -> None:
     assert CommunityParticipant.objects.filter(key=participant_key(mia.pk, 0)).get().chats == 2
-    everything = community_vitality(community=history, since=None)
+    everything = community_vitality(community=history, key="all")
     assert everything.reach == 7  # spam's only post is hidden
     ranked = [(person.name, person.posts) for person in everything.top]
     assert ranked[0] == ("Alice", 6)
@@ -103,13 +103,13 @@ def test_it_counts_a_member_once_across_accounts_and_keeps_hidden_members_out_of
     assert "mia" not in {person.name for person in everything.top}
     mia.hide_from_rankings = False
     mia.save()
-    again = community_vitality(community=history, since=None)
+    again = community_vitality(community=history, key="all")
     assert ("mia", 2) in [(person.name, person.posts) for person in again.top]
 
 
 def test_it_narrows_every_figure_to_the_chosen_months(history: Community) -> None:
-    since = date(2026, 2, 1)
-    recent = community_vitality(community=history, since=since)
+    recent = community_vitality(community=history, key="3m")  # February to April
+    assert recent.since == date(2026, 2, 1)
     assert [row.chat.title for row in recent.chats] == [f"Chat {n}" for n in range(2, 8)]
     assert [row.month for row in recent.months] == [date(2026, m, 1) for m in (2, 3, 4)]
     assert recent.reach == 5  # carol, mia, dan, alice, bob
