@@ -2,7 +2,6 @@
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,12 +9,10 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from archive.services.vitality import vitality_refresh
 from chats.models import Chat
 from community.models import Community
-from tests.archive.support import archive_tweets
 from tests.archive.vitality.conftest import FIRST, NOW
-from tests.fakes.x_data import make_tweet, make_user
+from tests.archive.vitality.support import grow
 
 pytestmark = pytest.mark.django_db
 
@@ -109,47 +106,13 @@ def test_it_shows_an_empty_community_without_figures(
     assert "Nothing to show for this period yet." in response.content.decode()
 
 
-def _grow(community: Community, chats: int, people: int, weeks_on: int = 0) -> None:
-    """Weekly chats from FIRST (weeks_on weeks later), `people` taking turns in them and
-    between them, then the rollups."""
-    authors = [make_user(f"grower{n}") for n in range(people)]
-    tweets = []
-    for n in range(chats):
-        start = FIRST + timedelta(days=7 * (n + weeks_on))
-        Chat.objects.create(
-            community=community,
-            title=f"Grown {n}",
-            hashtag="KMers",
-            start_at=start,
-            end_at=start + timedelta(hours=1),
-        )
-        tweets += [
-            make_tweet(
-                author=authors[(n + k) % people],
-                text=f"A{k % 6 + 1} #KMers",
-                created_at=start + timedelta(minutes=3 + k),
-            )
-            for k in range(2 * people // 3)
-        ]
-        tweets.append(
-            make_tweet(
-                author=authors[n % people],
-                text="between chats #KMers",
-                created_at=start + timedelta(days=3),
-            )
-        )
-    for first in range(0, len(tweets), 200):
-        archive_tweets(tweets[first : first + 200], users=authors)
-    vitality_refresh(community=community, now=NOW)
-
-
 def test_it_answers_in_the_same_few_queries_whatever_the_number_of_chats(
     anonymous: Client, community: Community, django_assert_num_queries: Callable[..., Any]
 ) -> None:
-    _grow(community, chats=2, people=3)
+    grow(community, first=FIRST, now=NOW, chats=2, people=3)
     with django_assert_num_queries(PAGE_QUERIES):
         assert anonymous.get(_url(range="all")).status_code == 200
-    _grow(community, chats=20, people=40, weeks_on=2)
+    grow(community, first=FIRST, now=NOW, chats=20, people=40, weeks_on=2)
     with django_assert_num_queries(PAGE_QUERIES):
         assert anonymous.get(_url(range="all")).status_code == 200
     with django_assert_num_queries(PAGE_QUERIES):
