@@ -526,6 +526,8 @@ class VitalityState(models.Model):
         Community, on_delete=models.CASCADE, primary_key=True, related_name="vitality_state"
     )
     refreshed_at = models.DateTimeField()
+    # Moves at every rebuild: the page's cached figures key on it.
+    version = models.PositiveIntegerField(default=0)
     archive_version = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
 

@@ -218,11 +218,11 @@ def benchmark(*, chats: int, posts: int, accounts: int, runs: int, reuse: bool =
     lines += [
         _line(
             "page reads from rollups, all time",
-            timed(lambda: community_vitality(community=community, key="all"), runs),
+            timed(lambda: community_vitality(community=community, key="all", state=None), runs),
         ),
         _line(
             "page reads from rollups, 12 months",
-            timed(lambda: community_vitality(community=community, key="12m"), runs),
+            timed(lambda: community_vitality(community=community, key="12m", state=None), runs),
         ),
         _line(
             "whole page, all time (GET, charts drawn)",

@@ -215,6 +215,8 @@ ARCHIVE_USAGE_CHECK_SECONDS = env.int("ARCHIVE_USAGE_CHECK_SECONDS", default=900
 # the age at which a community's rollups are rebuilt anyway (posts between chats).
 VITALITY_CHECK_SECONDS = env.int("VITALITY_CHECK_SECONDS", default=300)
 VITALITY_MAX_AGE_SECONDS = env.int("VITALITY_MAX_AGE_SECONDS", default=6 * 3600)
+# The vitality page's figures stay cached this long (seconds) unless the rollups change.
+VITALITY_CACHE_SECONDS = env.int("VITALITY_CACHE_SECONDS", default=600)
 # How often a live chat's page asks for new posts, and how long a finished chat's
 # transcript stays in the cache (a late post or a moderation action replaces it sooner).
 LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)

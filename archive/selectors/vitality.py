@@ -75,13 +75,18 @@ def _top(community: Community, ranked: list[list[int]]) -> list[Contributor]:
     return top[:TOP_CONTRIBUTORS]
 
 
-def community_vitality(*, community: Community, key: str) -> Vitality:
+def vitality_state(*, community: Community) -> VitalityState | None:
+    """When the community's rollups were last rebuilt (None: never)."""
+    return VitalityState.objects.filter(community=community).first()
+
+
+def community_vitality(*, community: Community, key: str, state: VitalityState | None) -> Vitality:
     """Everything the vitality page shows for one period of the range picker (a key of
-    archive.services.vitality.RANGES)."""
+    archive.services.vitality.RANGES): six queries."""
     period = RangeVitality.objects.filter(community=community, key=key).first()
     tz = ZoneInfo(community.time_zone)
     since = period.since if period else range_start(key=key, now=timezone.now(), tz=tz)
-    chats = ChatVitality.objects.filter(community=community).select_related("chat")
+    chats = ChatVitality.objects.filter(community=community)
     months = MonthVitality.objects.filter(community=community)
     cohorts = CohortVitality.objects.filter(community=community)
     weeks = StreamWeekVitality.objects.filter(community=community)
@@ -98,11 +103,11 @@ def community_vitality(*, community: Community, key: str) -> Vitality:
         weeks=list(weeks.order_by("week")),
         reach=period.reach if period else 0,
         top=_top(community, period.top) if period else [],
-        state=VitalityState.objects.filter(community=community).first(),
+        state=state,
     )
 
 
 def community_vitality_summary(*, community: Community) -> list[ChatVitality]:
     """The community page's glance: its last few held chats' figures, one query."""
-    recent = ChatVitality.objects.filter(community=community).select_related("chat")
+    recent = ChatVitality.objects.filter(community=community)
     return list(reversed(recent.order_by("-start_at")[:SUMMARY_CHATS]))

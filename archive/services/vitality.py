@@ -427,14 +427,13 @@ def vitality_refresh(*, community: Community, now: datetime) -> VitalityState:
     StreamWeekVitality.objects.bulk_create(_stream_rows(community, history), batch_size=BATCH)
     _store_participants(community, _participant_rows(history))
     RangeVitality.objects.bulk_create(_range_rows(community, history, this_month=this_month))
-    state, _ = VitalityState.objects.update_or_create(
-        community=community,
-        defaults={
-            "refreshed_at": now,
-            "archive_version": version,
-            "duration_ms": int((time.monotonic() - started) * 1000),
-        },
+    state = VitalityState.objects.filter(community=community).first() or VitalityState(
+        community=community
     )
+    state.refreshed_at, state.archive_version = now, version
+    state.version += 1
+    state.duration_ms = int((time.monotonic() - started) * 1000)
+    state.save()
     return state
 
 

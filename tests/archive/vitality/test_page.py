@@ -9,6 +9,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from archive.models import PostPlacement
+from archive.services.vitality import vitality_refresh
 from chats.models import Chat
 from community.models import Community
 from tests.archive.vitality.conftest import FIRST, NOW
@@ -16,8 +18,10 @@ from tests.archive.vitality.support import grow
 
 pytestmark = pytest.mark.django_db
 
-# The community, the rollups (chats, months, cohorts, weeks, reach, ranking, state).
+# The community, the rollups' state, then (not cached) the period, chats, months,
+# cohorts, weeks and the top contributors.
 PAGE_QUERIES = 8
+CACHED_QUERIES = 2
 
 
 @pytest.fixture(autouse=True)
@@ -117,6 +121,22 @@ def test_it_answers_in_the_same_few_queries_whatever_the_number_of_chats(
         assert anonymous.get(_url(range="all")).status_code == 200
     with django_assert_num_queries(PAGE_QUERIES):
         assert anonymous.get(_url(range="3m")).status_code == 200
+
+
+def test_it_serves_the_figures_from_the_cache_until_the_rollups_change(
+    anonymous: Client,
+    history: Community,
+    chats: list[Chat],
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    first = anonymous.get(_url(range="all")).content.decode()
+    with django_assert_num_queries(CACHED_QUERIES):
+        assert anonymous.get(_url(range="all")).content.decode() == first
+    PostPlacement.objects.filter(chat=chats[0]).update(hidden=True)
+    vitality_refresh(community=history, now=NOW)
+    with django_assert_num_queries(PAGE_QUERIES):
+        rebuilt = anonymous.get(_url(range="all")).content.decode()
+    assert rebuilt != first
 
 
 def test_it_gives_the_community_page_a_glance_linking_to_the_vitality_page(
