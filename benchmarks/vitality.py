@@ -218,17 +218,19 @@ def benchmark(
             f"{time.perf_counter() - began:.0f} s"
         )
     community = Community.objects.get(slug=SLUG)
-    builds = []
+    builds, cpu = [], []
     for _ in range(max(1, runs // 2)):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         vitality_refresh(community=community, now=timezone.now())
         builds.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
     lines += [
         f"rollup rows: {ChatVitality.objects.count():,} chats, "
         f"{CommunityParticipant.objects.count():,} participants",
         "",
         f"{'':<48} {'median ms':>10} {'max ms':>10}",
         _line("rollup rebuild (vitality_refresh)", builds),
+        _line("  of which this process's CPU (Python)", cpu),
     ]
     client = Client(HTTP_HOST="localhost")
     url = reverse("archive:vitality", kwargs={"slug": SLUG})
@@ -249,6 +251,7 @@ def benchmark(
         total.append(statistics.median(timings))
         lines.append(_line(f"raw: {label}", timings))
     lines.append(f"{'raw: the four together (sum of medians)':<48} {sum(total):10.1f}")
+    lines.append(f"load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     return "\n".join(lines)
 
 
