@@ -6,9 +6,10 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
-from archive.models import ChatVitality, CohortVitality
+from archive.models import ChatVitality, CohortVitality, Network
 from archive.selectors.vitality import Contributor, Vitality
 from archive.services.vitality import COHORT_MONTHS
 from common.charts import (
@@ -221,8 +222,8 @@ def _top_figure(
         href = ""
         if person.last_chat_id:
             href = _transcript(community, person.last_chat_id)
-            if person.network == "x" and person.handle:
-                href += f"?view=participant&handle={person.handle}"
+            if person.network == Network.X and person.handle:
+                href += "?" + urlencode({"view": "participant", "handle": person.handle})
         linked.append((person, href))
     chart = Chart(
         id="chart-top",

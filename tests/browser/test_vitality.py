@@ -41,6 +41,13 @@ def test_it_draws_the_charts_with_a_table_for_each_that_links_to_the_chats(
     page.get_by_text("Participants per chat: the figures as a table").click()
     expect(table).to_be_visible()
     expect(table.get_by_role("row")).to_have_count(len(chats) + 1)
+    page.get_by_text("Participants per chat: the figures as a table").click()
+    expect(table).to_be_hidden()
+    page.emulate_media(media="print")  # on paper every table is there, the picker is not
+    expect(table).to_be_visible()
+    expect(page.get_by_label("Period")).to_be_hidden()
+    page.emulate_media(media="screen")
+    page.get_by_text("Participants per chat: the figures as a table").click()
     table.get_by_role("link").last.click()
     expect(page).to_have_url(
         reverse("archive:transcript", kwargs={"slug": "kmers", "pk": chats[-1].pk})
