@@ -1,5 +1,6 @@
-"""Reads of the vitality rollups (archive.services.vitality builds them): a page is seven
-queries of small rows, whatever the number of chats, posts or participants."""
+"""Reads of the vitality rollups (archive.services.vitality builds them): six queries of
+small rows (eight a page, with the community and the rollups' state), whatever the
+number of chats, posts or participants."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
