@@ -31,6 +31,7 @@ class User(AbstractUser):
     # Left out of every community's top contributors (archive vitality); still counted.
     hide_from_rankings = models.BooleanField(
         default=False,
+        db_default=False,  # rows written without the ORM (raw SQL, older code) too
         help_text="Leave me out of the top contributors on communities' vitality pages.",
     )
 
