@@ -203,14 +203,19 @@ def seed_demo_history(*, community: Community, now: datetime | None = None) -> i
     filled = set(
         PostPlacement.objects.filter(chat__in=chats).values_list("chat_id", flat=True).distinct()
     )
+    busy = [
+        (start - timedelta(hours=2), end + timedelta(hours=2))
+        for start, end in Chat.objects.filter(community=community).values_list("start_at", "end_at")
+    ]
     for week, chat in enumerate(chats):
         people = crowd.attending(week, _season(chat.start_at))
         if chat.pk not in filled:
             _chat_posts(posts, chat, people, rng)
-        # Between this chat and the next: a few posts, more when the chat was busy.
+        # Between this chat and the next: a few posts, more when the chat was busy; none
+        # near any chat (the recorded ones included), which would take them in.
         for _ in range(rng.randint(1, 3) + len(people) // 8):
             at = chat.end_at + timedelta(days=rng.uniform(1, 5.5))
-            if at < now and chat.pk not in filled:
+            if at < now and chat.pk not in filled and not any(a <= at <= b for a, b in busy):
                 posts.post(
                     at, rng.choice(people or crowd.core), rng.choice(STREAM_POSTS).format(tag="")
                 )
