@@ -1,9 +1,9 @@
 """A year of #KMers chats for the demo's vitality page: a core that grows, newcomers of
 whom some stay, quieter summers and Decembers, and posts between chats.
 
-Weekly chats on the series' slot (Tuesday noon in the community's zone) from a year ago up
-to the demo's recent chats; every ended chat of that year still without posts (the
-schedule's past chats) gets a conversation too. Posts go through the same
+Weekly chats on the series' slot (Tuesday noon in the community's zone) over the past
+year, where no chat holds the slot already; every ended chat of that year still without
+posts (the schedule's past chats) gets a conversation too. Posts go through the same
 normalise-and-store path as pulls, built from a fixed seed: running the seed again finds
 the chats and posts it made and adds nothing. The rollups are rebuilt at the end.
 """
@@ -28,7 +28,6 @@ from community.models import Community, Membership
 from demo.chat import HOST, PARTICIPANTS, STREAM_POSTS, _user
 
 WEEKS = 52
-RECENT = timedelta(weeks=6)  # the schedule's own past chats and the recorded one are newer
 SLOT = time(12, 0)  # Tuesday noon, the #KMers series' slot
 TUESDAY = 1
 _WORKER = 418  # not the recorded chats' (417): ids never collide
@@ -154,19 +153,22 @@ def _chat_posts(
 
 
 def _weekly_slots(community: Community, now: datetime) -> list[datetime]:
+    """Every Tuesday noon (the community's zone) of the year up to yesterday."""
     zone = ZoneInfo(community.time_zone)
-    last = (now - RECENT).astimezone(zone).date()
+    last = (now - timedelta(days=1)).astimezone(zone).date()
     last -= timedelta(days=(last.weekday() - TUESDAY) % 7)
-    return [
+    slots = [
         datetime.combine(last - timedelta(weeks=w), SLOT, tzinfo=zone).astimezone(UTC)
         for w in range(WEEKS - 1, -1, -1)
     ]
+    return [start for start in slots if start + timedelta(hours=1) <= now]
 
 
 def _chats(community: Community, now: datetime) -> list[Chat]:
     """The year's weekly chats, made where no chat holds the slot; with the community's
     other ended chats of the year, in time order."""
-    for n, start in enumerate(_weekly_slots(community, now)):
+    slots = _weekly_slots(community, now)
+    for n, start in enumerate(slots):
         end = start + timedelta(hours=1)
         if overlapping_chat(
             community=community, hashtags=[community.hashtag], start=start, end=end
@@ -185,9 +187,7 @@ def _chats(community: Community, now: datetime) -> list[Chat]:
         )
     return list(
         Chat.objects.not_cancelled()
-        .filter(
-            community=community, start_at__gte=now - timedelta(weeks=WEEKS + 1), end_at__lte=now
-        )
+        .filter(community=community, start_at__gte=slots[0] - timedelta(days=1), end_at__lte=now)
         .order_by("start_at")
     )
 
