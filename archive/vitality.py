@@ -6,12 +6,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from archive.models import ChatVitality, CohortVitality, Network
 from archive.selectors.vitality import Contributor, Vitality
-from archive.services.vitality import COHORT_MONTHS
+from archive.services.vitality import COHORT_MONTHS, month_of
 from common.charts import (
     Chart,
     ChartTable,
@@ -42,6 +43,10 @@ class CohortRow:
     href: str
     size: int
     cells: list[CohortCell | None]
+
+    @property
+    def label(self) -> str:
+        return f"Q{(self.quarter.month - 1) // 3 + 1} {self.quarter.year}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,8 @@ def _chat_figures(community: Community, vitality: Vitality, tz: ZoneInfo) -> lis
 
 def _month_figures(community: Community, vitality: Vitality) -> list[Figure]:
     rows = vitality.months
-    labels = [f"{r.month:%b %Y}" for r in rows]
+    this_month = month_of(timezone.now(), ZoneInfo(community.time_zone))
+    labels = [f"{r.month:%b %Y}" + (" (so far)" if r.month == this_month else "") for r in rows]
     hrefs = [_month_href(community, r.month) for r in rows]
     active = Chart(
         id="chart-active",
