@@ -616,3 +616,169 @@ class CommunityLink(models.Model):
     @property
     def strength(self) -> int:
         return self.shared_posts + self.shared_participants
+
+
+# --- Vitality rollups ----------------------------------------------------------------
+# Rebuilt per community by archive.services.vitality.vitality_refresh (idempotent: the
+# community's rows are replaced in one transaction), read by archive.selectors.vitality:
+# a page reads a fixed number of small rows, whatever the size of the archive.
+# A participant is a person where we know one: the member an account is linked to
+# (Account.member), else the account. Its key: -member_id, else account_id.
+
+
+class CommunityParticipant(models.Model):
+    """Someone who posted with a community's hashtag: a member (all their accounts) or an
+    account no member claims."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The account shown for them: the one they posted from most.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    first_chat = models.ForeignKey(
+        Chat, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_chat = models.ForeignKey(
+        Chat, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    posts = models.PositiveIntegerField()
+    chats = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "key"], name="archive_unique_community_participant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} in {self.community_id}"
+
+
+class RangeVitality(models.Model):
+    """A period of the page's range picker, from the month `since` (empty: all time) as of
+    the rebuild: how many people posted, and the top contributors as participant keys
+    with their posts, a few more than shown (members who hide are left out when read)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=8)
+    since = models.DateField(null=True, blank=True)
+    reach = models.PositiveIntegerField()
+    top = models.JSONField(default=list)  # [[participant key, posts], …], most posts first
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "key"], name="archive_unique_range")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.key}"
+
+
+class ChatVitality(models.Model):
+    """One held chat's figures."""
+
+    chat = models.OneToOneField(Chat, on_delete=models.CASCADE, related_name="vitality")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    start_at = models.DateTimeField()
+    posts = models.PositiveIntegerField()
+    participants = models.PositiveIntegerField()
+    first_timers = models.PositiveIntegerField()
+    returning = models.PositiveIntegerField()
+    # Of this chat's participants, those who posted in any of the next four chats;
+    # later_chats says how many of those four have been held so far (4: final).
+    came_back = models.PositiveIntegerField()
+    later_chats = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["start_at"]
+        indexes = [models.Index(fields=["community", "start_at"])]
+
+    def __str__(self) -> str:
+        return f"vitality of chat {self.chat_id}"
+
+
+class MonthVitality(models.Model):
+    """A month (community's time zone): who was active, and how many of last month's came
+    back."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    posts = models.PositiveIntegerField()
+    active = models.PositiveIntegerField()
+    first_timers = models.PositiveIntegerField()
+    previous_active = models.PositiveIntegerField()
+    retained = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "month"], name="archive_unique_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} in {self.month:%Y-%m}"
+
+
+class CohortVitality(models.Model):
+    """A quarter's first-timers and how many of them posted again 1, 2, 3… months after
+    the month of their first chat (returned[0] is one month later)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    quarter = models.DateField()
+    size = models.PositiveIntegerField()
+    returned = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "quarter"], name="archive_unique_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} cohort of {self.quarter}"
+
+
+class StreamWeekVitality(models.Model):
+    """A week (from Monday, community's time zone) of posts between chats, and how many of
+    their authors posted in the chat that followed their post."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    posts = models.PositiveIntegerField()
+    authors = models.PositiveIntegerField()
+    joined_next_chat = models.PositiveIntegerField()
+    next_chat = models.ForeignKey(
+        Chat, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["week"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "week"], name="archive_unique_stream_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} stream week of {self.week}"
+
+
+class VitalityState(models.Model):
+    """When a community's rollups were last rebuilt, and from which archive version (the
+    newest Chat.archive_changed_at they saw): the dispatcher rebuilds a community whose
+    chats changed since."""
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, primary_key=True, related_name="vitality_state"
+    )
+    refreshed_at = models.DateTimeField()
+    # Moves at every rebuild: the page's cached figures key on it.
+    version = models.PositiveIntegerField(default=0)
+    archive_version = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"vitality of {self.community_id} at {self.refreshed_at}"

@@ -10,7 +10,7 @@ configuration changes.
 import logging
 import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import redis
 from celery import Task, shared_task
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from archive.models import Network, SyncCursor
 from archive.selectors.networks import community_targets
-from archive.services import connections, imports, pulls, usage
+from archive.services import connections, imports, pulls, usage, vitality
 from archive.services.ingest import PullResult
 from archive.sources import registry
 from archive.sources.base import (
@@ -243,3 +243,22 @@ def import_run(self: Task, job_id: int) -> str:
 def refresh_connections() -> int:
     """Beat, hourly: recount what each pair of communities shares (the connections pages)."""
     return connections.connections_refresh()
+
+
+@shared_task(bind=True, autoretry_for=OUTAGES, retry_backoff=2, retry_backoff_max=60)
+def refresh_vitality(self: Task, community_id: int) -> str:
+    community = Community.objects.filter(pk=community_id).first()
+    if community is None:
+        return "gone"
+    state = vitality.vitality_refresh(community=community, now=timezone.now())
+    return f"rebuilt in {state.duration_ms} ms"
+
+
+@shared_task
+def dispatch_vitality() -> int:
+    """Beat: rebuild the vitality rollups of every community whose archive changed."""
+    every = timedelta(seconds=settings.VITALITY_MAX_AGE_SECONDS)
+    due = vitality.vitality_due(now=timezone.now(), every=every)
+    for community_id in due:
+        refresh_vitality.delay(community_id)
+    return len(due)

@@ -14,6 +14,7 @@ from archive.views import (
     search,
     stream,
     transcript,
+    vitality,
 )
 
 app_name = "archive"
@@ -52,6 +53,7 @@ manage_urls: list[URLPattern | URLResolver] = [
 community_urls: list[URLPattern | URLResolver] = [
     path("stream/", stream.stream, name="stream"),
     path("transcripts/", index.community_transcripts, name="community_transcripts"),
+    path("vitality/", vitality.vitality, name="vitality"),
     path("transcripts.atom", CommunityTranscriptFeed(), name="community_feed"),
     path("connections/<str:other>/", connections.shared_posts, name="shared_posts"),
     path("chats/<int:pk>/", include(chat_urls)),

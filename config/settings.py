@@ -258,6 +258,12 @@ ARCHIVE_USAGE_CHECK_SECONDS = env.int("ARCHIVE_USAGE_CHECK_SECONDS", default=900
 ARCHIVE_IMPORT_MAX_BYTES = env.int("ARCHIVE_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # How often the connections between communities (shared posts and participants) are recounted.
 CONNECTIONS_REFRESH_SECONDS = env.int("CONNECTIONS_REFRESH_SECONDS", default=3600)
+# Vitality rollups: how often beat looks for communities whose ended chats changed, and
+# the age at which a community's rollups are rebuilt anyway (posts between chats).
+VITALITY_CHECK_SECONDS = env.int("VITALITY_CHECK_SECONDS", default=300)
+VITALITY_MAX_AGE_SECONDS = env.int("VITALITY_MAX_AGE_SECONDS", default=6 * 3600)
+# The vitality page's figures stay cached this long (seconds) unless the rollups change.
+VITALITY_CACHE_SECONDS = env.int("VITALITY_CACHE_SECONDS", default=600)
 # How often a live chat's page asks for new posts, and how long a finished chat's
 # transcript stays in the cache (a late post or a moderation action replaces it sooner).
 LIVE_POLL_MS = env.int("LIVE_POLL_MS", default=5000)
@@ -360,6 +366,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "archive.tasks.refresh_connections",
         "schedule": float(CONNECTIONS_REFRESH_SECONDS),
         "options": {"expires": CONNECTIONS_REFRESH_SECONDS},
+    },
+    "dispatch-vitality": {
+        "task": "archive.tasks.dispatch_vitality",
+        "schedule": float(VITALITY_CHECK_SECONDS),
+        "options": {"expires": VITALITY_CHECK_SECONDS},
     },
 }
 # The demo's recorded chat, replayed as if live (`make run` turns it on).

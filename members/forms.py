@@ -29,8 +29,19 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle"]
-        labels = {"mastodon_handle": "Mastodon handle", "bluesky_handle": "Bluesky handle"}
+        fields = [
+            "display_name",
+            "bio",
+            "time_zone",
+            "mastodon_handle",
+            "bluesky_handle",
+            "hide_from_rankings",
+        ]
+        labels = {
+            "mastodon_handle": "Mastodon handle",
+            "bluesky_handle": "Bluesky handle",
+            "hide_from_rankings": "Hide me from rankings",
+        }
         help_texts = {
             "mastodon_handle": ("For example @name@mastodon.social. Once saved, verify it below."),
             "bluesky_handle": "For example name.bsky.social. Not verified.",

@@ -34,6 +34,12 @@ class User(AbstractUser):
     bluesky_handle = models.CharField(
         max_length=253, blank=True, validators=[validate_bluesky_handle]
     )
+    # Left out of every community's top contributors (archive vitality); still counted.
+    hide_from_rankings = models.BooleanField(
+        default=False,
+        db_default=False,  # rows written without the ORM (raw SQL, older code) too
+        help_text="Leave me out of the top contributors on communities' vitality pages.",
+    )
 
     class Meta:
         constraints = [

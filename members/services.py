@@ -1,6 +1,7 @@
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -44,13 +45,18 @@ logger = logging.getLogger(__name__)
 CONNECT_ATTEMPT_WINDOW = 60 * 60
 ACCT_MAX = MastodonConnection._meta.get_field("acct").max_length or 0
 
-logger = logging.getLogger(__name__)
-
 X_PROVIDER = "twitter_oauth2"
-PROFILE_FIELDS = ("display_name", "bio", "time_zone", "mastodon_handle", "bluesky_handle")
+PROFILE_FIELDS = (
+    "display_name",
+    "bio",
+    "time_zone",
+    "mastodon_handle",
+    "bluesky_handle",
+    "hide_from_rankings",
+)
 
 
-def member_update_profile(*, user: User, data: dict[str, str]) -> User:
+def member_update_profile(*, user: User, data: Mapping[str, Any]) -> User:
     """Save the editable profile fields (already validated by ProfileForm).
 
     A changed Mastodon handle is no longer verified: the check was of the old one."""

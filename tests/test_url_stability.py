@@ -73,6 +73,7 @@ PUBLIC_URLS: dict[str, tuple[dict[str, str], str]] = {
     ),
     "archive:community_feed": ({"slug": "kmers"}, "/communities/kmers/transcripts.atom"),
     "archive:community_transcripts": ({"slug": "kmers"}, "/communities/kmers/transcripts/"),
+    "archive:vitality": ({"slug": "kmers"}, "/communities/kmers/vitality/"),
     "chats:community_ics": ({"slug": "kmers"}, "/communities/kmers/calendar.ics"),
     "chats:community_reminder": ({"slug": "kmers"}, "/communities/kmers/reminder/"),
     "chats:community_reminder_cancel": ({"slug": "kmers"}, "/communities/kmers/reminder/cancel/"),

@@ -16,7 +16,9 @@ from archive.selectors.exports import recent_transcripts
 from archive.selectors.live import chat_posts, chat_posts_first, current_question
 from archive.selectors.networks import chat_networks, networks_label
 from archive.selectors.posting import DRAFT_SESSION_KEY, compose_state
+from archive.selectors.vitality import community_vitality_summary
 from archive.services.posting import submission_key
+from archive.vitality import summary_figure
 from chats.models import Chat
 from community.models import Community
 
@@ -104,3 +106,11 @@ def partner_suggestions_for(community: Community) -> dict[str, object]:
         else None
     )
     return {"community": community, "suggestions": suggestions, "next_chat": next_chat}
+
+
+@register.simple_tag
+def vitality_summary_of(community: Community) -> dict[str, object]:
+    """The community page's glance at its vitality: the last few chats' participants."""
+    rows = community_vitality_summary(community=community)
+    figure = summary_figure(community=community, rows=rows) if rows else None
+    return {"rows": rows, "figure": figure}

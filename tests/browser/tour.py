@@ -139,6 +139,8 @@ def tour_pages(tour: Tour, persona: str) -> list[str]:
         reverse("archive:search") + "?q=nothing+matches+this",
         reverse("archive:search") + "?q=knowledge&since=not-a-date",
         reverse("archive:stream", kwargs=slug),
+        reverse("archive:vitality", kwargs=slug),
+        reverse("archive:vitality", kwargs=slug) + "?range=forever",
         reverse("chats:schedule"),
         reverse("chats:schedule") + "?q=knowledge&days=999",
         NOT_FOUND,

@@ -93,3 +93,18 @@ def test_it_requires_sign_in_to_edit_a_profile(anonymous: Client) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_it_lets_a_member_hide_from_rankings_and_come_back(
+    member: Client, member_user: User
+) -> None:
+    form = member.get(reverse(EDIT_URL)).content.decode()
+    assert 'name="hide_from_rankings"' in form
+
+    member.post(reverse(EDIT_URL), _profile(hide_from_rankings="on"))
+    member_user.refresh_from_db()
+    assert member_user.hide_from_rankings is True
+
+    member.post(reverse(EDIT_URL), _profile())  # an unticked box is not sent at all
+    member_user.refresh_from_db()
+    assert member_user.hide_from_rankings is False

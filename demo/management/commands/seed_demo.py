@@ -14,6 +14,7 @@ from common.markdown import render_markdown
 from community.models import Community, Membership
 from demo.chat import demo_archived_chat_anchor, demo_live_chat_anchor
 from demo.connections import seed_demo_connections
+from demo.history import seed_demo_history
 from demo.schedule import seed_demo_schedule
 from members.models import User
 
@@ -159,6 +160,8 @@ class Command(BaseCommand):
         self._archive_demo(communities[0])
         # After the archive: the series skip any slot the demo chats already hold.
         seed_demo_schedule(communities=communities)
+        # A year of past chats first: the connections' recount then counts them too.
+        seed_demo_history(community=communities[0])
         self.stdout.write(seed_demo_connections(communities=communities))
         if self.passwords is None:
             accounts = f"password {DEMO_PASSWORD!r}"
