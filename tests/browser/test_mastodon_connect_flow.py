@@ -43,7 +43,8 @@ def test_it_connects_a_mastodon_account_from_the_profile(
     expect(
         page.get_by_text("Your Mastodon account @ada@social.example is connected.")
     ).to_be_visible()
-    expect(page.get_by_role("link", name="@ada@social.example")).to_be_visible()
+    posting_as = page.get_by_text("Posting to Mastodon as")
+    expect(posting_as.get_by_role("link", name="@ada@social.example")).to_be_visible()
     assert [v["id"] for v in axe_violations(page)] == []
     assert MastodonConnection.objects.get(user=member_user).acct == "ada@social.example"
 
