@@ -67,7 +67,12 @@ def api_base_url(server: str) -> str:
 
 
 def pinned_session(base_url: str) -> requests.Session:
-    session = requests.Session()
+    return pin_session(requests.Session(), base_url)
+
+
+def pin_session[S: requests.Session](session: S, base_url: str) -> S:
+    """Hold the session to the server of `base_url` (and, in production, to public
+    addresses): for every client of a server someone named, a member or an organiser."""
     # No proxies or .netrc from the environment: the pin is the whole policy.
     session.trust_env = False
     adapter = _PinnedAdapter(

@@ -39,6 +39,7 @@ from archive.sources.base import (
 )
 from archive.sources.mastodon_objects import IsBoost, Malformed, normalise_status, status_id
 from archive.sources.x import build_x_query
+from members.mastodon_client import pin_session
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,9 @@ class MastodonSource:
         self._status_client: Mastodon | None = None
 
     def _client(self) -> tuple[Mastodon, _RecordingSession]:
-        session = _RecordingSession()
+        # Organisers name the servers: held to that host and, in production, to public
+        # addresses, as members' clients are.
+        session = pin_session(_RecordingSession(), self.api_base_url)
         client = Mastodon(
             api_base_url=self.api_base_url,
             access_token=self.access_token or None,

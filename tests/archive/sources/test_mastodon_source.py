@@ -278,14 +278,28 @@ def test_it_turns_a_429_into_rate_limited_until_the_servers_reset(
     assert abs((caught.value.reset_at - expected).total_seconds()) < 5
 
 
-def test_it_reports_a_server_that_wants_a_login_for_its_timelines() -> None:
+def test_it_reports_a_server_that_wants_a_login_for_its_timelines(settings: Any) -> None:
     with FakeMastodon(domain="scholar.social", public_timelines=False) as server:
+        settings.MASTODON_API_BASE_URL_OVERRIDE = server.base_url
         with pytest.raises(SourceAuthError, match="MASTODON_ACCESS_TOKENS"):
             list(source_for(server).fetch_pages(query()))
         server.add_statuses(make_status(ALICE, "A1 #chat", tags=["chat"], created_at=START))
         pages = list(source_for(server, access_token=USER_TOKEN).fetch_pages(query()))
     assert sum(len(p.posts) for p in pages) == 1
     assert server.timeline_requests()[-1].authorization == f"Bearer {USER_TOKEN}"
+
+
+def test_it_never_reads_a_server_whose_name_points_inside_our_network(
+    mastodon_server: FakeMastodon, settings: Any
+) -> None:
+    # Organisers name the servers: in production (no override) a name resolving to a
+    # loopback or private address is refused before any request is sent.
+    settings.MASTODON_API_BASE_URL_OVERRIDE = ""
+    source = MastodonSource(server="localhost", api_base_url=mastodon_server.base_url)
+
+    with pytest.raises(SourceUnavailable, match="non-public address"):
+        list(source.fetch_pages(query()))
+    assert mastodon_server.timeline_requests() == []
 
 
 def test_it_reports_a_refused_token_as_an_auth_error(mastodon_server: FakeMastodon) -> None:
