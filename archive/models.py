@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from archive.networks import Network  # app code imports it from here, beside the models
 from chats.models import Chat
@@ -67,7 +68,9 @@ class Account(models.Model):
 
     @property
     def person_id(self) -> int | None:
-        """The member behind the account, verified or named on their profile."""
+        """The member behind the account, verified or named on their profile: what
+        transcripts, vitality and connections count as one participant (in SQL:
+        `person_of`)."""
         return self.member_id or self.claimed_by_id
 
     @property
@@ -82,6 +85,13 @@ class Account(models.Model):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.handle or self.UNKNOWN.capitalize()
+
+
+def person_of(author: str = "") -> Coalesce:
+    """Account.person_id as an expression over `author` (a path to an Account, e.g.
+    "post__author"): the one rule for who a participant is, in queries."""
+    prefix = f"{author}__" if author else ""
+    return Coalesce(f"{prefix}member_id", f"{prefix}claimed_by_id")
 
 
 class Post(models.Model):

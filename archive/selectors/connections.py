@@ -31,10 +31,11 @@ DEFAULT_PERIOD = "12m"
 PAIR_PAGE_SIZE = 50
 SUGGESTIONS = 5
 
-# The participants of the period per community: member when known, else account.
+# The participants of the period per community: the member when known (verified, or
+# named on their profile: Account.person_id), else the account.
 _PARTICIPANTS = """
     SELECT DISTINCT pp.community_id AS community_id,
-        CASE WHEN a.member_id IS NOT NULL THEN 'm' || a.member_id ELSE 'a' || a.id END AS who
+        COALESCE('m' || COALESCE(a.member_id, a.claimed_by_id), 'a' || a.id) AS who
     FROM chats_postplacement pp
     JOIN chats_post po ON po.id = pp.post_id
     JOIN chats_account a ON a.id = po.author_id

@@ -43,6 +43,7 @@ from archive.models import (
     RangeVitality,
     StreamWeekVitality,
     VitalityState,
+    person_of,
 )
 from chats.models import Chat
 from community.models import Community
@@ -154,7 +155,8 @@ def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
     visible = PostPlacement.objects.filter(community=community, hidden=False, post__removed=False)
     in_chats = (
         visible.filter(chat__isnull=False)
-        .values_list("post__author__member_id", "post__author_id", "chat_id")
+        .annotate(person=person_of("post__author"))
+        .values_list("person", "post__author_id", "chat_id")
         .annotate(posts=Count("pk"), first=Min("created_at"), last=Max("created_at"))
         .order_by()
     )
@@ -172,8 +174,10 @@ def _read(community: Community, now: datetime, tz: ZoneInfo) -> _History:
         person.saw(first, last)
         history.chat_posts[i] += posts
         history.chat_people[i].add(key)
-    between = visible.filter(chat__isnull=True).values_list(
-        "post__author__member_id", "post__author_id", "created_at"
+    between = (
+        visible.filter(chat__isnull=True)
+        .annotate(person=person_of("post__author"))
+        .values_list("person", "post__author_id", "created_at")
     )
     local = _LocalCalendar(tz)
     for member_id, account_id, at in between.order_by().iterator(chunk_size=5000):

@@ -17,6 +17,7 @@ from datetime import date
 import pytest
 
 from archive.models import (
+    Account,
     ChatVitality,
     CohortVitality,
     CommunityParticipant,
@@ -105,6 +106,18 @@ def test_it_counts_a_member_once_across_accounts_and_keeps_hidden_members_out_of
     mia.save()
     again = community_vitality(community=history, key="all", state=None)
     assert ("mia", 2) in [(person.name, person.posts) for person in again.top]
+
+
+def test_it_counts_an_account_named_on_a_members_profile_as_that_member(
+    history: Community, mia: User
+) -> None:
+    # Her second account is hers by the handle on her profile (Mastodon, Bluesky), not
+    # by a login: transcripts count it as her, and so does vitality.
+    Account.objects.filter(handle="mia_alt").update(member=None, claimed_by=mia)
+
+    vitality_refresh(community=history, now=NOW)
+
+    assert CommunityParticipant.objects.filter(key=participant_key(mia.pk, 0)).get().chats == 2
 
 
 def test_it_narrows_every_figure_to_the_chosen_months(
