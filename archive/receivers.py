@@ -15,7 +15,8 @@ def _relink_x_posts(sender: object, *, user: User | None, x_user_id: str, **kwar
     Account.objects.filter(network=Network.X, external_id=x_user_id).update(member=user)
 
 
-_HANDLE_FIELDS = frozenset(PROFILE_FIELDS.values())
+# A verified Mastodon handle makes its account the member's own (see accounts.py).
+_HANDLE_FIELDS = frozenset(PROFILE_FIELDS.values()) | {"mastodon_verified_at"}
 
 
 @receiver(post_save, sender=User)

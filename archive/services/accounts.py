@@ -2,7 +2,8 @@
 
 Not verified (anyone may type a handle): a claim only makes a member's accounts one
 participant in a transcript's stats and its by-participant view. Authorship (the profile
-link on posts, withdrawing one's posts) stays with Account.member, the verified link.
+link on posts, withdrawing one's posts) stays with Account.member, the verified link: X's
+login, or a Mastodon handle whose profile links back here (members' rel="me" check).
 """
 
 from collections.abc import Iterable
@@ -59,4 +60,16 @@ def member_claims_relink(*, user: User, unlink: bool = True) -> int:
         if handle:
             claimed = Account.objects.filter(network=network, handle__iexact=handle)
             changed += claimed.exclude(claimed_by=user).update(claimed_by=user)
+    return changed + _relink_verified_mastodon(user=user)
+
+
+def _relink_verified_mastodon(*, user: User) -> int:
+    """The member's verified Mastodon account is theirs as an X login's is; one that is
+    no longer their verified handle is not."""
+    verified = profile_handle(user.mastodon_handle) if user.mastodon_verified_at else ""
+    mine = Account.objects.filter(network=Network.MASTODON, member=user)
+    changed = (mine.exclude(handle__iexact=verified) if verified else mine).update(member=None)
+    if verified:
+        theirs = Account.objects.filter(network=Network.MASTODON, handle__iexact=verified)
+        changed += theirs.exclude(member=user).update(member=user)
     return changed

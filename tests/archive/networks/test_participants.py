@@ -110,3 +110,24 @@ def test_it_shows_one_participants_posts_from_every_network_by_any_of_their_hand
     assert "A1 from X" in section
     assert "A1 again" in section
     assert "A2 too" not in section
+
+
+def test_it_makes_a_verified_mastodon_handle_the_members_own_and_releases_it_on_change(
+    ended: Chat, make_user: Callable[..., User]
+) -> None:
+    # Verified: their Mastodon profile links back to ours (members' rel="me" check).
+    grace = make_user("grace", mastodon_handle="grace@mastodon.social")
+    _store(ended)
+    account = Account.objects.get(handle="grace@mastodon.social")
+    assert account.member is None
+
+    grace.mastodon_verified_at = ended.end_at
+    grace.save(update_fields=["mastodon_verified_at"])
+    account.refresh_from_db()
+    assert account.member == grace
+
+    grace.mastodon_handle, grace.mastodon_verified_at = "grace@other.example", None
+    grace.save(update_fields=["mastodon_handle", "mastodon_verified_at"])
+    account.refresh_from_db()
+    assert account.member is None
+    assert account.claimed_by is None
