@@ -15,14 +15,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from archive.models import SourceHealth, SyncCursor
+from archive.models import Network, SourceHealth, SyncCursor
 from archive.services import pulls
 from archive.services.ingest import PullResult
-from archive.sources.base import RateLimited, SourceAuthError, SourceError, SourceUnavailable
+from archive.services.networks import mastodon_server_clean
+from archive.sources import registry
+from archive.sources.base import (
+    RateLimited,
+    Source,
+    SourceAuthError,
+    SourceError,
+    SourceUnavailable,
+)
 from archive.sources.x import XSource
 from chats.models import Chat
 from community.models import Community
@@ -65,6 +73,18 @@ class Command(BaseCommand):
         target.add_argument("--community", metavar="SLUG", help="Sweep this community's stream.")
         target.add_argument("--live", action="store_true", help="Pull every chat open now.")
         parser.add_argument(
+            "--network",
+            choices=list(Network.values),
+            default=Network.X,
+            help="The network to pull from (default x).",
+        )
+        parser.add_argument(
+            "--server",
+            default="",
+            metavar="HOST",
+            help="With --network mastodon: the server whose hashtag timeline to read.",
+        )
+        parser.add_argument(
             "--max-wait",
             type=int,
             default=DEFAULT_MAX_WAIT,
@@ -90,20 +110,23 @@ class Command(BaseCommand):
         live: bool,
         max_wait: int,
         retries: int,
+        network: str = Network.X,
+        server: str = "",
         **options: Any,
     ) -> None:
         self.verbosity = int(options["verbosity"])
         self.max_wait, self.retries = max_wait, retries
-        if not settings.X_BEARER_TOKEN:
-            raise CommandError("X_BEARER_TOKEN is not set: there are no credentials to pull with.")
-        source = pulls.x_source()
+        self.server = _server_for(network, server)
+        if not registry.network_configured(network):
+            raise CommandError(_UNCONFIGURED[network])
+        source = registry.source_for(network=network, server=self.server)
         try:
             self._wait_for_source(source.network)
         except _Stop as stop:
             raise CommandError(f"Not pulling. {stop}") from None
         now = self.clock()
         if chat is not None:
-            targets = [self._chat_target(_chat(chat, now), source)]
+            targets = [self._chat_target(_chat(chat, now, network), source)]
         elif community is not None:
             targets = [self._stream_target(_community(community), source)]
         else:
@@ -121,18 +144,20 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("; ".join(problems))
 
-    def _chat_target(self, chat: Chat, source: XSource) -> _Target:
+    def _chat_target(self, chat: Chat, source: Source) -> _Target:
         tags = " ".join(f"#{tag}" for tag in chat.hashtags)
         return _Target(
             label=f"Chat {chat.pk} “{chat.title}” ({tags})",
-            cursor=pulls.chat_cursor(chat=chat, network=source.network),
+            cursor=pulls.chat_cursor(chat=chat, network=source.network, server=self.server),
             pull=lambda cursor: pulls.chat_pull(chat=chat, cursor=cursor, source=source),
         )
 
-    def _stream_target(self, community: Community, source: XSource) -> _Target:
+    def _stream_target(self, community: Community, source: Source) -> _Target:
         return _Target(
             label=f"Stream of {community.slug} (#{community.hashtag})",
-            cursor=pulls.stream_cursor(community=community, network=source.network),
+            cursor=pulls.stream_cursor(
+                community=community, network=source.network, server=self.server
+            ),
             pull=lambda cursor: pulls.stream_pull(
                 community=community, cursor=cursor, source=source
             ),
@@ -203,8 +228,13 @@ class Command(BaseCommand):
     def _wait_for_source(self, network: str) -> None:
         """Wait out a rate limit a worker or an earlier run recorded; _Stop when the
         network is blocked otherwise or for longer than --max-wait."""
-        while blocked := pulls.source_blocked_reason(network=network, now=self.clock()):
-            health = SourceHealth.objects.filter(network=network, healthy=True).first()
+        server = self.server
+        while blocked := pulls.source_blocked_reason(
+            network=network, server=server, now=self.clock()
+        ):
+            health = SourceHealth.objects.filter(
+                network=network, server=server, healthy=True
+            ).first()
             until = health.rate_limited_until if health else None
             if until is None or until <= self.clock():
                 raise _Stop(blocked)
@@ -255,7 +285,27 @@ def _in(seconds: int) -> str:
     return f"in {seconds / 3600:.1f} h"
 
 
-def _chat(pk: int, now: datetime) -> Chat:
+_UNCONFIGURED: dict[str, str] = {
+    Network.X: "X_BEARER_TOKEN is not set: there are no credentials to pull with.",
+    Network.BLUESKY: "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are not set: Bluesky's search "
+    "needs a login.",
+    Network.MASTODON: "",
+}
+
+
+def _server_for(network: str, server: str) -> str:
+    """The Mastodon server to read (a host name, as organisers list them); none elsewhere."""
+    if network != Network.MASTODON:
+        if server:
+            raise CommandError("--server is for --network mastodon only.")
+        return ""
+    try:
+        return mastodon_server_clean(server)
+    except ValidationError as error:
+        raise CommandError(f"--server: {' '.join(error.messages)}") from None
+
+
+def _chat(pk: int, now: datetime, network: str) -> Chat:
     chat = Chat.objects.select_related("community").filter(pk=pk).first()
     if chat is None:
         raise CommandError(f"Unknown chat: there is no chat with id {pk}.")
@@ -264,7 +314,7 @@ def _chat(pk: int, now: datetime) -> Chat:
     if chat.window_start > now:
         opens = f"{chat.window_start:%Y-%m-%d %H:%M} UTC"
         raise CommandError(f"Chat {pk}'s window opens at {opens}: nothing to pull yet.")
-    if chat.window_end < now - XSource.SEARCH_WINDOW:
+    if network == Network.X and chat.window_end < now - XSource.SEARCH_WINDOW:
         raise CommandError(
             f"Chat {pk} ended more than seven days ago, beyond X's recent search; "
             "import an archive file with import_posts instead."

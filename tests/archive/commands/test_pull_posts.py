@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -321,3 +322,43 @@ def test_it_needs_credentials(settings: object, live_chat: Chat) -> None:
 def test_it_needs_exactly_one_target() -> None:
     with pytest.raises(CommandError, match="one of the arguments --chat --community --live"):
         call_command("pull_posts")
+
+
+# --- the other networks -------------------------------------------------------------
+
+
+def test_it_pulls_a_chat_from_one_mastodon_server(
+    live_chat: Chat, now: datetime, settings: Any
+) -> None:
+    from tests.fakes.mastodon_api import FakeMastodon, make_account, make_status
+
+    olga = make_account("olga", domain="scholar.social")
+    with FakeMastodon(domain="scholar.social") as server:
+        settings.MASTODON_API_BASE_URL_OVERRIDE = server.base_url
+        server.add_statuses(
+            make_status(
+                olga, "A1 on Mastodon #KMers", created_at=now - timedelta(minutes=5), tags=["KMers"]
+            )
+        )
+
+        out = _pull(chat=live_chat.pk, network="mastodon", server="Scholar.Social")
+
+    assert "1 read, 1 new" in out
+    assert PostPlacement.objects.get(chat=live_chat).post.network == "mastodon"
+    assert SyncCursor.objects.get(network="mastodon").server == "scholar.social"
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"network": "mastodon", "server": "http://127.0.0.1/"}, "--server:"),
+        ({"network": "x", "server": "scholar.social"}, "--server is for --network mastodon only"),
+        ({"network": "bluesky"}, "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are not set"),
+    ],
+)
+def test_it_says_what_is_wrong_with_a_network_it_cannot_pull(
+    live_chat: Chat, settings: Any, options: dict[str, str], said: str
+) -> None:
+    settings.BLUESKY_HANDLE = ""
+    with pytest.raises(CommandError, match=re.escape(said)):
+        _pull(chat=live_chat.pk, **options)
