@@ -1,6 +1,7 @@
 """What every network source hands the ingest service: plain values, no Django models."""
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -76,6 +77,24 @@ class Page:
         """Posts read with this page, for the budget: the count the network reported,
         else every item the page carried, the skipped ones included."""
         return self.result_count or len(self.posts) + len(self.skipped)
+
+
+_HASHTAG_RE = re.compile(r"\w+")
+
+
+def query_hashtags(hashtags: Iterable[str]) -> list[str]:
+    """The hashtags a pull asks every network for: without "#", each once whatever its
+    case, in order. ValueError for one that is no hashtag, or for none at all."""
+    tags: list[str] = []
+    for raw in hashtags:
+        tag = raw.strip().lstrip("#")
+        if not _HASHTAG_RE.fullmatch(tag):
+            raise ValueError(f"not a hashtag: {raw!r}")
+        if tag.casefold() not in (t.casefold() for t in tags):
+            tags.append(tag)
+    if not tags:
+        raise ValueError("at least one hashtag is needed")
+    return tags
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ from archive.sources.base import (
     SourceAuthError,
     SourceError,
     SourceUnavailable,
+    query_hashtags,
 )
 from archive.sources.bluesky_objects import (
     Malformed,
@@ -54,7 +55,6 @@ from archive.sources.bluesky_objects import (
     skip,
     sort_at,
 )
-from archive.sources.bluesky_richtext import _TAG_RE
 
 logger = logging.getLogger(__name__)
 
@@ -101,19 +101,6 @@ def search_bounds(query: PullQuery) -> tuple[datetime | None, datetime | None] |
     if since is not None and until is not None and since >= until:
         return None
     return since, until
-
-
-def search_tags(hashtags: tuple[str, ...]) -> list[str]:
-    tags: list[str] = []
-    for raw in hashtags:
-        tag = raw.strip().lstrip("#")
-        if not _TAG_RE.fullmatch(tag):
-            raise ValueError(f"not a hashtag: {raw!r}")
-        if tag.casefold() not in (t.casefold() for t in tags):
-            tags.append(tag)
-    if not tags:
-        raise ValueError("at least one hashtag is needed")
-    return tags
 
 
 @dataclass
@@ -208,7 +195,7 @@ class BlueskySource:
         if bounds is None:
             return
         since, until = bounds
-        tags = search_tags(query.hashtags)
+        tags = query_hashtags(query.hashtags)
         try:
             yield from self._pages(tags, since, until)
         finally:

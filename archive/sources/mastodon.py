@@ -36,9 +36,9 @@ from archive.sources.base import (
     SourceAuthError,
     SourceError,
     SourceUnavailable,
+    query_hashtags,
 )
 from archive.sources.mastodon_objects import IsBoost, Malformed, normalise_status, status_id
-from archive.sources.x import build_x_query
 from members.mastodon_client import pin_session
 
 logger = logging.getLogger(__name__)
@@ -246,8 +246,7 @@ def _with_last(page: Page, last: bool) -> Page:
 
 
 def _tags(hashtags: tuple[str, ...]) -> list[str]:
-    build_x_query(hashtags)  # the same rules for a hashtag: ValueError otherwise
-    return list(dict.fromkeys(t.strip().lstrip("#").lower() for t in hashtags))
+    return [tag.lower() for tag in query_hashtags(hashtags)]
 
 
 def _tag_path(tags: list[str]) -> str:

@@ -22,6 +22,7 @@ from archive.sources.base import (
     SourceAuthError,
     SourceError,
     SourceUnavailable,
+    query_hashtags,
 )
 from archive.sources.x_objects import snowflake_time
 
@@ -62,7 +63,6 @@ EXPANSIONS = [
 USER_FIELDS = ["username", "name", "profile_image_url", "verified"]
 MEDIA_FIELDS = ["url", "preview_image_url", "type", "width", "height"]
 
-_TAG_RE = re.compile(r"\w+")
 _ID_RE = re.compile(r"\d{1,20}")
 # No whitespace or control character anywhere: a browser would strip them and read on.
 _HTTP_URL_RE = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*", re.IGNORECASE)
@@ -77,15 +77,7 @@ class _Malformed(ValueError):
 
 def build_x_query(hashtags: Iterable[str]) -> str:
     """`#a -is:retweet`, or `(#a OR #b) -is:retweet`; ValueError past X's 512 characters."""
-    tags: list[str] = []
-    for raw in hashtags:
-        tag = raw.strip().lstrip("#")
-        if not _TAG_RE.fullmatch(tag):
-            raise ValueError(f"not a hashtag: {raw!r}")
-        if tag.casefold() not in (t.casefold() for t in tags):
-            tags.append(tag)
-    if not tags:
-        raise ValueError("at least one hashtag is needed")
+    tags = query_hashtags(hashtags)
     terms = " OR ".join(f"#{tag}" for tag in tags)
     query = f"({terms}) -is:retweet" if len(tags) > 1 else f"{terms} -is:retweet"
     if len(query) > MAX_QUERY_LENGTH:
