@@ -26,8 +26,10 @@ from datetime import UTC, datetime
 from email.utils import formatdate
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.local_http import LocalHttpServer
 
 _ids = itertools.count(1)
 _DROP = object()
@@ -309,7 +311,7 @@ class _Fault:
     after: int = 0  # requests answered normally before this fault
 
 
-class FakeMastodon:
+class FakeMastodon(LocalHttpServer):
     RATE_LIMIT = 300
     WINDOW_SECONDS = 300
 
@@ -334,38 +336,13 @@ class FakeMastodon:
         self._window_reset = 0.0
         self._window_used = 0
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
-    def start(self) -> Self:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.api = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    def make_server(self) -> ThreadingHTTPServer:
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.api = self
+        return server
 
     # --- data ----------------------------------------------------------------------
 

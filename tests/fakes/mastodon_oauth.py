@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+
+from tests.fakes.local_http import LocalHttpServer
 
 MAX_CHARACTERS = 500
 
@@ -96,53 +97,16 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class FakeMastodon:
+class FakeMastodon(LocalHttpServer):
     """Start with ``with FakeMastodon(domain="social.example") as fake:``."""
 
     def __init__(self, *, domain: str = "social.example", account: FakeAccount | None = None):
         self._state = _State(domain=domain, account=account or FakeAccount())
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
-    def start(self) -> FakeMastodon:
+    def make_server(self) -> ThreadingHTTPServer:
         handler = type("Handler", (_Handler,), {"state": self._state})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        # A short poll: shutdown() waits for it, once per test.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeMastodon:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # --- what tests use -----------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("The fake Mastodon server is not running.")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return ThreadingHTTPServer(("127.0.0.1", 0), handler)
 
     @property
     def domain(self) -> str:

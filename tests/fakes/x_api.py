@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from archive.sources.x_objects import base62
 from archive.x_text import extract_urls_with_indices
+from tests.fakes.local_http import LocalHttpServer
 from tests.fakes.x_data import make_tweet, search_response, snowflake, snowflake_time
 
 SEARCH_PATH = "/2/tweets/search/recent"
@@ -111,7 +112,7 @@ class _Search:
     fields: dict[str, set[str]] = field(default_factory=dict)
 
 
-class FakeXApi:
+class FakeXApi(LocalHttpServer):
     def __init__(
         self,
         *,
@@ -152,39 +153,17 @@ class FakeXApi:
         self._window_used = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> Self:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.api = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
+    def make_server(self) -> ThreadingHTTPServer:
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.api = self
+        return server
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().stop()
 
     # --- data --------------------------------------------------------------------------
 

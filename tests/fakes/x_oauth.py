@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from tests.fakes.local_http import LocalHttpServer
 
 AUTHORIZE_PATH = "/i/oauth2/authorize"
 TOKEN_PATH = "/2/oauth2/token"
@@ -96,7 +97,7 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class FakeXOAuth:
+class FakeXOAuth(LocalHttpServer):
     """Start with ``with FakeXOAuth(...) as fake:``.
 
     ``identity``, ``consent`` and ``code_lifetime`` may be changed at any time.
@@ -118,45 +119,11 @@ class FakeXOAuth:
             identity=identity or XIdentity(),
             on_token=on_token,
         )
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------
-    def start(self) -> FakeXOAuth:
+    def make_server(self) -> ThreadingHTTPServer:
         handler = type("Handler", (_Handler,), {"state": self._state})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeXOAuth:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # --- what tests use -----------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("The fake X OAuth server is not running.")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return ThreadingHTTPServer(("127.0.0.1", 0), handler)
 
     @property
     def authorize_url(self) -> str:
