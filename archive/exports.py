@@ -69,10 +69,6 @@ def original_url(post: Post) -> str:
     return ""
 
 
-def post_url(entry: Entry) -> str:
-    return original_url(entry.post)
-
-
 def _links(entry: Entry) -> list[str]:
     # A URL never holds raw white space; this keeps the CSV's space-separated list parseable.
     urls = (str(link.get("url", "")) for link in entry.post.links or ())
@@ -84,7 +80,7 @@ def post_record(entry: Entry) -> dict[str, Any]:
     post, shown = entry.post, entry.visible
     return {
         "post_id": post.external_id,
-        "url": post_url(entry) if shown else "",
+        "url": original_url(post) if shown else "",
         "created_at_utc": utc_iso(post.created_at),
         "network": post.network,
         "author_handle": post.author.handle if shown else "",

@@ -122,7 +122,7 @@ class Post(models.Model):
     hashtags = models.JSONField(default=list, blank=True)
     raw = models.JSONField(default=dict)
     # The post's page on its network, from the source; blank where the network's rule
-    # builds it (X: x.com/<handle>/status/<id>, see archive.exports.post_url).
+    # builds it (X: x.com/<handle>/status/<id>, see archive.exports.original_url).
     url = models.URLField(max_length=500, blank=True, default="", db_default="")
     # Removed everywhere: replaced by an edit, or withdrawn by its author.
     removed = models.BooleanField(default=False)

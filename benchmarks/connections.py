@@ -39,6 +39,7 @@ from archive.selectors.connections import (
     shared_counts,
 )
 from archive.services.connections import connections_refresh
+from benchmarks.scratch import add_scratch_arguments, scratch_database
 from community.models import Community
 
 FILL = """
@@ -59,8 +60,11 @@ SELECT po.id, c.ids[1 + (po.author_id %% %(communities)s)], NULL, po.created_at,
 FROM chats_post po, (SELECT array_agg(id ORDER BY id) AS ids FROM community_community) c;
 
 INSERT INTO chats_postplacement (post_id, community_id, chat_id, created_at, hidden, hidden_reason)
-SELECT po.id, c.ids[1 + ((po.author_id + 1 + po.id %% 3) %% %(communities)s)], NULL,
-    po.created_at, false, ''
+SELECT po.id,
+    -- one of the next three communities, never the author's own (however few there are)
+    c.ids[1 + ((po.author_id + 1 + po.id %% LEAST(3, %(communities)s - 1))
+        %% %(communities)s)],
+    NULL, po.created_at, false, ''
 FROM chats_post po, (SELECT array_agg(id ORDER BY id) AS ids FROM community_community) c
 WHERE po.id %% 1000 < %(shared_per_mille)s;
 ANALYZE;
@@ -127,20 +131,16 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--shared", type=float, default=0.1)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--database", default="hc_bench_connections")
+    # It generates its data every run: nothing to keep or reuse.
+    add_scratch_arguments(parser, database="hc_bench_connections", reusable=False)
     arguments = parser.parse_args()
-    creation = connection.creation
-    connection.settings_dict["TEST"]["NAME"] = arguments.database
-    old_name = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with scratch_database(arguments):
         print(
             benchmark(
                 posts=arguments.posts, communities=arguments.communities,
                 accounts=arguments.accounts, shared=arguments.shared, runs=arguments.runs,
             )
         )  # fmt: skip
-    finally:
-        creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ if __name__ == "__main__":
 
     django.setup()
 
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -38,6 +37,7 @@ from django.urls import reverse
 from archive.models import Post
 from archive.paging import Cursor
 from archive.selectors.search import SearchParams, search_posts
+from benchmarks.scratch import add_scratch_arguments, scratch_database
 from chats.models import Chat
 from community.models import Community
 
@@ -305,25 +305,10 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--database", default="hashtag_commons_bench_search")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--reuse", action="store_true", help="search a kept database")
+    add_scratch_arguments(parser, database="hashtag_commons_bench_search")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark needs DATABASE_URL to point at PostgreSQL.")
-    settings.DEBUG = False
-    connection.settings_dict["TEST"]["NAME"] = args.database
-    if args.reuse:
-        original = connection.settings_dict["NAME"]
-        connection.close()
-        connection.settings_dict["NAME"] = args.database
-    else:
-        original = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database(args):
         print(benchmark(posts=args.posts, accounts=args.accounts, runs=args.runs, reuse=args.reuse))
-    finally:
-        if not args.keep:
-            connection.creation.destroy_test_db(original, verbosity=0)
 
 
 if __name__ == "__main__":

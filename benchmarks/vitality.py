@@ -46,6 +46,7 @@ from django.utils import timezone
 from archive.models import ChatVitality, CommunityParticipant
 from archive.selectors.vitality import community_vitality
 from archive.services.vitality import vitality_refresh
+from benchmarks.scratch import add_scratch_arguments, scratch_database
 from community.models import Community
 from members.models import User
 
@@ -261,21 +262,9 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--database", default="hashtag_commons_bench_vitality")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--reuse", action="store_true", help="measure a kept database")
+    add_scratch_arguments(parser, database="hashtag_commons_bench_vitality")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark needs DATABASE_URL to point at PostgreSQL.")
-    settings.DEBUG = False
-    connection.settings_dict["TEST"]["NAME"] = args.database
-    if args.reuse:
-        original = connection.settings_dict["NAME"]
-        connection.close()
-        connection.settings_dict["NAME"] = args.database
-    else:
-        original = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database(args):
         print(
             benchmark(
                 chats=args.chats,
@@ -285,9 +274,6 @@ def main() -> None:
                 reuse=args.reuse,
             )
         )
-    finally:
-        if not args.keep:
-            connection.creation.destroy_test_db(original, verbosity=0)
 
 
 if __name__ == "__main__":

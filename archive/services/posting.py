@@ -145,19 +145,17 @@ def draft_for(*, text: str, network: str) -> Draft:
 # --- networks ----------------------------------------------------------------------------
 
 
-def publishers_for(member: User) -> dict[str, Publisher]:
-    """A publisher per network the member can post to now, their tokens fresh."""
+def publisher_for(member: User, network: str) -> Publisher | None:
+    """What posts for the member on the network, its token fresh; None: not connected.
+    Only that network's: posting to Mastodon never refreshes an X token."""
     if settings.ARCHIVE_DEMO_REPLAY:
         # The demo has no credentials: its stand-in answers as X would, and posts nowhere.
-        return {Network.X: StandInPublisher(author=_x_author(member))}
-    found: dict[str, Publisher] = {}
-    x = _x_publisher(member)
-    if x is not None:
-        found[Network.X] = x
-    mastodon = mastodon_publisher_for(user=member)
-    if mastodon is not None:
-        found[Network.MASTODON] = mastodon
-    return found
+        return StandInPublisher(author=_x_author(member)) if network == Network.X else None
+    if network == Network.X:
+        return _x_publisher(member)
+    if network == Network.MASTODON:
+        return mastodon_publisher_for(user=member)
+    return None
 
 
 def _x_publisher(member: User, *, force_refresh: bool = False) -> XPublisher | None:
@@ -386,7 +384,7 @@ def _publish_refreshing(
 ) -> NormalisedPost:
     """Publish; on X's 401 refresh the member's token once and try again. A token their
     Mastodon server refused is forgotten: their profile then offers to connect again."""
-    publisher = publishers_for(member).get(network)
+    publisher = publisher_for(member, network)
     if publisher is None:
         raise PublishRefused(f"Connect {Network(network).label} again to post from this site.")
     try:

@@ -3,10 +3,13 @@ rules and the same one-post-per-key as X, Mastodon's own length, its Idempotency
 the post archived in the chat at once, and a token the server revoked forgotten."""
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from archive.models import Network, Post, PostPlacement, PostSubmission
@@ -14,8 +17,9 @@ from archive.selectors.posting import posting_networks
 from archive.services.posting import post_publish
 from chats.models import Chat
 from members.mastodon_client import SCOPES, mastodon_client, register_app
-from members.models import MastodonConnection, User
+from members.models import MastodonConnection, User, XToken
 from tests.fakes.mastodon_oauth import FakeMastodon
+from tests.fakes.x_oauth import FakeXOAuth
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +109,17 @@ def test_it_forgets_a_token_the_server_revoked_and_keeps_the_text(
     assert result.submission.text == "Still here #KMers"
     assert not MastodonConnection.objects.filter(user=connected).exists()
     assert posting_networks(member=connected) == [Network.X]
+
+
+def test_it_leaves_the_members_x_token_alone_when_posting_to_mastodon(
+    to_mastodon: Callable[..., Any], x_oauth: FakeXOAuth, connected: User
+) -> None:
+    # An X token about to expire is refreshed when posting to X, never on the way to
+    # Mastodon: X's refresh tokens are single use, and the call is X's to make.
+    XToken.objects.filter(user=connected).update(expires_at=timezone.now() + timedelta(seconds=30))
+    before = XToken.objects.get(user=connected).access_token
+
+    assert to_mastodon("Only Mastodon").sent
+
+    assert x_oauth.requests_to(urlsplit(x_oauth.token_url).path) == []
+    assert XToken.objects.get(user=connected).access_token == before
